@@ -1,0 +1,104 @@
+"""The ports the core talks through. Adapters implement them; the core never
+imports an adapter. Tests use small hand-written fakes or the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from mt5tray.core.models import (
+    AccountRef,
+    AccountState,
+    Row,
+    SyncBatch,
+    TerminalAccount,
+    TerminalDeal,
+    TerminalPosition,
+    TerminalStatus,
+)
+
+
+class Terminal(Protocol):
+    """One connection to one MT5 terminal, for one sync.
+
+    Every time in and out is on the trade server's clock (epoch seconds as
+    MT5 reports them). Methods raise the typed errors of core.errors.
+    """
+
+    def open(self, account: AccountRef) -> TerminalAccount:
+        """Connect (and log in for login-mode accounts), then check that the
+        terminal holds `account.login`; raise AccountMismatch otherwise."""
+        ...
+
+    def account(self) -> TerminalAccount: ...
+
+    def status(self) -> TerminalStatus: ...
+
+    def positions(self) -> list[TerminalPosition]: ...
+
+    def deals(self, date_from: int, date_to: int) -> list[TerminalDeal]:
+        """All deals with date_from <= time <= date_to (server-clock seconds)."""
+        ...
+
+    def position_deals(self, position_id: int) -> list[TerminalDeal]:
+        """Every deal of one position, whatever its age."""
+        ...
+
+    def tick_time(self, symbol: str) -> int | None:
+        """Server-clock time of the symbol's last tick, None if unknown."""
+        ...
+
+    def close(self) -> None: ...
+
+
+TerminalFactory = Callable[[], Terminal]
+
+
+class JournalStore(Protocol):
+    """The local journal: data-contract tables plus the engine's memory."""
+
+    def recover_interrupted_syncs(self) -> int:
+        """Mark `processing` sync_logs rows left by a killed run as failed."""
+        ...
+
+    def find_account(self, login: int, server: str) -> AccountState | None: ...
+
+    def ensure_account(self, account_row: Row) -> AccountState:
+        """Create the trading_accounts row if missing; return its state."""
+        ...
+
+    def start_sync(self, sync_log: Row) -> None:
+        """Record a `processing` sync_logs row (committed at once)."""
+        ...
+
+    def known_deal_tickets(self, account_id: str, tickets: Iterable[int]) -> set[int]: ...
+
+    def deals_of_positions(self, account_id: str, position_ids: Iterable[int]) -> list[Row]:
+        """Stored deal rows (trade deals) of these positions."""
+        ...
+
+    def open_trade_tickets(self, account_id: str) -> set[int]: ...
+
+    def trades_by_ticket(self, account_id: str, tickets: Iterable[int]) -> dict[int, Row]: ...
+
+    def commit_sync(self, batch: SyncBatch) -> None:
+        """Write rows, cursor, account snapshot and the final sync log in one
+        transaction: all of it lands, or none of it."""
+        ...
+
+    def record_failure(self, account_id: str, sync_log: Row, error: str) -> None:
+        """Finish a failed sync: its log row and the account's health columns."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SecretStore(Protocol):
+    """Secrets in the OS keyring, never anywhere else."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Store adapters: the embedded SQLite journal and Supabase."""

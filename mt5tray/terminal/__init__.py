@@ -1,0 +1,1 @@
+"""Terminal adapters: the real MetaTrader5 package and the simulated terminal."""

@@ -1,0 +1,176 @@
+"""Settings: what the user chose, validated, versioned, saved atomically.
+
+Secrets never live here (the models refuse unknown fields, so a `password`
+in the file is an error that points at the keyring). A file that cannot be
+read or validated is never overwritten: `SettingsFile.save` refuses until
+the user fixed it, so a typo never costs them their configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mt5tray.core.errors import SettingsError
+from mt5tray.core.models import AccountRef
+from mt5tray.core.plan import SyncTuning
+
+SETTINGS_VERSION = 1
+_SECRET_WORDS = ("password", "secret", "token", "service_role")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class AccountSettings(_Strict):
+    """One MT5 account to sync."""
+
+    login: int = Field(gt=0, description="MT5 account number")
+    server: str = Field(min_length=1, max_length=255, description="trade server name")
+    terminal_path: str | None = Field(
+        default=None, description="terminal64.exe of the install that holds this account"
+    )
+    mode: Literal["attach", "login"] = Field(
+        default="attach",
+        description="attach: use the account the terminal is logged into; "
+        "login: log in with the password from the keyring",
+    )
+    label: str = ""
+    enabled: bool = True
+
+    @field_validator("server")
+    @classmethod
+    def _strip_server(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("the trade server name is empty")
+        return value
+
+    def ref(self) -> AccountRef:
+        return AccountRef(self.login, self.server, self.terminal_path, self.mode, self.label)
+
+
+class SupabaseSettings(_Strict):
+    """Where the journal lives online. The URL and the publishable (anon)
+    key are not secrets; the user's session stays in the keyring."""
+
+    url: str = ""
+    publishable_key: str = ""
+    allow_service_role_key: bool = False
+    batch_size: int = Field(default=500, ge=1, le=5000)
+
+
+class Settings(_Strict):
+    version: int = SETTINGS_VERSION
+    accounts: list[AccountSettings] = Field(default_factory=list)
+    sync_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    initial_history_days: int | None = Field(
+        default=None, ge=1, description="history read by an account's first sync; null: all"
+    )
+    full_resync_days: int = Field(default=30, ge=1)
+    lookback_days: float = Field(default=1.0, ge=1.0, le=365)
+    server_utc_offset_minutes: int | None = Field(
+        default=None, ge=-720, le=840,
+        description="trade-server clock offset to use while it cannot be measured",
+    )
+    store: str | None = Field(
+        default=None, description="sqlite:///PATH, or 'supabase'; default: the local journal"
+    )
+    supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
+    notifications: bool = True
+    start_at_login: bool = False
+    dashboard_url: str = ""
+
+    @model_validator(mode="after")
+    def _unique_accounts(self) -> Settings:
+        seen: set[tuple[int, str]] = set()
+        for account in self.accounts:
+            key = (account.login, account.server)
+            if key in seen:
+                raise ValueError(f"account {account.login}@{account.server} is listed twice")
+            seen.add(key)
+        return self
+
+    def tuning(self) -> SyncTuning:
+        return SyncTuning(
+            lookback_days=self.lookback_days,
+            initial_history_days=self.initial_history_days,
+            fallback_offset_minutes=self.server_utc_offset_minutes,
+        )
+
+    def enabled_accounts(self) -> list[AccountSettings]:
+        return [a for a in self.accounts if a.enabled]
+
+
+def describe_validation_error(path: Path, error: ValidationError) -> str:
+    """One line per problem, naming the file and the field."""
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden":
+            message = "unknown setting"
+            if any(word in field.lower() for word in _SECRET_WORDS):
+                message += (
+                    "; secrets never belong in the settings file: remove it and store it "
+                    "with `mt5tray accounts add` (it goes to the OS keyring)"
+                )
+        lines.append(f"{path}: {field}: {message}")
+    return "\n".join(lines)
+
+
+class SettingsFile:
+    """Loads and saves one settings file; refuses to overwrite a bad one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._unreadable = False
+
+    def load(self) -> Settings:
+        if not self.path.exists():
+            return Settings()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            self._unreadable = True
+            raise SettingsError(f"Cannot read {self.path}: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            self._unreadable = True
+            raise SettingsError(
+                f"{self.path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg}). Fix or delete the file; mt5tray will not overwrite it."
+            ) from exc
+        try:
+            settings = Settings.model_validate(data)
+        except ValidationError as exc:
+            self._unreadable = True
+            raise SettingsError(
+                describe_validation_error(self.path, exc)
+                + "\nFix the file (mt5tray will not overwrite it) and try again."
+            ) from exc
+        self._unreadable = False
+        return settings
+
+    def save(self, settings: Settings) -> None:
+        if self._unreadable:
+            raise SettingsError(
+                f"{self.path} could not be read, so it was not overwritten. Fix or delete it first."
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = settings.model_dump_json(indent=2) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,199 @@
+"""One account, one sync: read the terminal, build rows, write them at once.
+
+The engine owns the order of operations and the rules users notice
+(design.md "Sync correctness"): check the account before and after reading,
+commit rows, cursor and log in one store transaction, and never let an
+exception escape: every sync ends as a SyncResult and, once the account is
+known, as a sync_logs row. Imports only the standard library and core.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from mt5tray.core.errors import AccountMismatch, Mt5TrayError
+from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
+from mt5tray.core.models import (
+    AccountRef,
+    AccountState,
+    Row,
+    SyncCounts,
+    SyncRequest,
+    SyncResult,
+    SyncStatus,
+    TerminalAccount,
+)
+from mt5tray.core.plan import SyncTuning, plan_window
+from mt5tray.core.ports import JournalStore, Terminal, TerminalFactory
+from mt5tray.core.reader import read_account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInfo:
+    """Who writes: stamped on sync logs and on the account heartbeat."""
+
+    version: str
+    host: str
+
+
+@dataclass(slots=True)
+class SyncEngine:
+    """Runs single syncs; the service decides when and for which accounts."""
+
+    store: JournalStore
+    terminal_factory: TerminalFactory
+    agent: AgentInfo
+    tuning: SyncTuning = field(default_factory=SyncTuning)
+    clock: Callable[[], float] = time.time
+
+    def sync(self, request: SyncRequest) -> SyncResult:
+        result = SyncResult(
+            sync_id=str(uuid.uuid4()),
+            login=request.account.login,
+            server=request.account.server,
+            sync_type=request.sync_type,
+            trigger=request.trigger,
+            status=SyncStatus.PROCESSING,
+            started_at=_utc(self.clock()),
+        )
+        terminal: Terminal | None = None
+        state: AccountState | None = None
+        try:
+            terminal = self.terminal_factory()
+            account = terminal.open(request.account)
+            result.login, result.server = account.login, account.server
+            state = self._account_state(account)
+            result.account_id = state.account_id
+            if not state.is_active:
+                result.status = SyncStatus.SKIPPED
+                result.error = "The account is marked inactive (is_active = false); not synced."
+                self._stamp_finished(result)
+                self.store.start_sync(self._log_row(result, state.account_id))
+                return result
+            self.store.start_sync(self._log_row(result, state.account_id))
+            self._run(request, terminal, account, state, result)
+        except Mt5TrayError as exc:
+            self._fail(result, request.account, state, exc)
+        except Exception as exc:  # a bug must not stop the other accounts
+            log.exception("Unexpected error while syncing %s", request.account.describe())
+            wrapped = Mt5TrayError(f"Unexpected error ({exc!r}); see the log file.", "Sync failed")
+            self._fail(result, request.account, state, wrapped)
+        finally:
+            if terminal is not None:
+                _close_quietly(terminal)
+        return result
+
+    def _run(
+        self,
+        request: SyncRequest,
+        terminal: Terminal,
+        account: TerminalAccount,
+        state: AccountState,
+        result: SyncResult,
+    ) -> None:
+        offset = _known_offset(state, self.tuning)
+        window = plan_window(request, state, self.tuning, self.clock(), offset)
+        result.sync_type = window.sync_type
+        reading = read_account(terminal, self.store, state, window, offset, self.clock)
+        again = terminal.account()
+        if again.login != account.login:
+            raise AccountMismatch(
+                f"The terminal switched from account {account.login} to {again.login} during "
+                "the sync, so nothing was written. Switch it back and sync again.",
+            )
+        result.status, result.error, result.counts = reading.status, reading.warning, reading.counts
+        self._stamp_finished(result)
+        finished = result.finished_at.isoformat(timespec="milliseconds")  # type: ignore[union-attr]
+        account_row = account_snapshot_row(again, reading.offset_minutes)
+        account_row.update(self._health(finished, error=None, failures=0))
+        account_row["last_successful_sync_at"] = finished
+        reading.batch.account_row = account_row
+        reading.batch.sync_log = self._log_row(result, state.account_id)
+        reading.batch.equity_snapshot = equity_snapshot_row(state.account_id, again, finished)
+        self.store.commit_sync(reading.batch)
+
+    # --- bookkeeping ---------------------------------------------------------------
+
+    def _account_state(self, account: TerminalAccount) -> AccountState:
+        state = self.store.find_account(account.login, account.server)
+        if state is None:
+            row = account_snapshot_row(account, self.tuning.fallback_offset_minutes)
+            state = self.store.ensure_account(row)
+        return state
+
+    def _health(self, stamp: str, error: str | None, failures: int) -> Row:
+        return {
+            "last_sync_at": stamp,
+            "last_connection_error": error,
+            "sync_failure_count": failures,
+            "agent_last_seen_at": stamp,
+            "agent_version": self.agent.version,
+            "agent_host": self.agent.host,
+        }
+
+    def _log_row(self, result: SyncResult, account_id: str) -> Row:
+        row = result.to_json()
+        row["id"] = row.pop("sync_id")
+        row["account_id"] = account_id
+        row["app_version"], row["host"] = self.agent.version, self.agent.host
+        return row
+
+    def _stamp_finished(self, result: SyncResult) -> None:
+        result.finished_at = _utc(self.clock())
+        elapsed = result.finished_at - result.started_at
+        result.duration_ms = max(int(elapsed.total_seconds() * 1000), 0)
+
+    def _fail(
+        self, result: SyncResult, ref: AccountRef, state: AccountState | None, exc: Mt5TrayError
+    ) -> None:
+        result.status = SyncStatus.FAILED
+        result.error, result.error_title = exc.message, exc.title
+        result.counts = SyncCounts()
+        self._stamp_finished(result)
+        log.warning("Sync of %s failed: %s", ref.describe(), exc)
+        account_id = state.account_id if state else self._account_id_for(ref)
+        result.account_id = account_id
+        if account_id is None:
+            return  # the account is unknown: there is no row to log against
+        try:
+            self.store.record_failure(account_id, self._log_row(result, account_id), str(exc))
+        except Exception:  # the store itself may be what failed
+            log.exception("Could not record the failed sync of %s", ref.describe())
+
+    def _account_id_for(self, ref: AccountRef) -> str | None:
+        """The row of a configured account, created if needed, so that even a
+        sync that never reached the terminal leaves its sync_logs row."""
+        if ref.login is None or not ref.server:
+            return None
+        try:
+            state = self.store.find_account(ref.login, ref.server)
+            if state is None:
+                state = self.store.ensure_account({"login": ref.login, "server": ref.server})
+        except Exception:
+            log.exception("Could not reach the store for %s", ref.describe())
+            return None
+        return state.account_id
+
+
+def _known_offset(state: AccountState, tuning: SyncTuning) -> int:
+    if state.server_utc_offset_minutes is not None:
+        return state.server_utc_offset_minutes
+    return tuning.fallback_offset_minutes or 0
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
+def _close_quietly(terminal: Terminal) -> None:
+    try:
+        terminal.close()
+    except Exception:
+        log.debug("Closing the terminal failed", exc_info=True)

@@ -1,0 +1,101 @@
+"""Logging: a rotating file in the per-user log dir, stderr, and an
+in-memory ring the log window tails, all behind one redacting filter.
+
+Redaction runs on the formatted message, so a secret is masked whichever
+handler prints it: known secret values (registered when read from the
+keyring), JWTs, Supabase secret keys and `password=`-style pairs.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+MASK = "[redacted]"
+_PATTERNS = [
+    re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"),  # JWTs (sessions, legacy keys)
+    re.compile(r"sb_secret_[\w-]+"),
+    re.compile(
+        r"(?i)\b(password|passwd|pwd|secret|token|refresh_token|access_token|api_?key|apikey)"
+        r"(\s*[=:]\s*[\"']?)([^\s\"',&}]+)"
+    ),
+]
+_known_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Mask this exact value in every log line from now on."""
+    if value and len(value) >= 4:
+        with _secrets_lock:
+            _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    with _secrets_lock:
+        secrets = sorted(_known_secrets, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    text = _PATTERNS[0].sub(MASK, text)
+    text = _PATTERNS[1].sub(MASK, text)
+    return _PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and traceback) with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = redact(message), None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+class MemoryLogHandler(logging.Handler):
+    """Keeps the last `capacity` formatted lines for the log window."""
+
+    def __init__(self, capacity: int = 5000) -> None:
+        super().__init__()
+        self.records: deque[tuple[int, str]] = deque(maxlen=capacity)
+        self.listeners: list[Callable[[int, str], None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        self.records.append((record.levelno, line))
+        for listener in list(self.listeners):
+            listener(record.levelno, line)
+
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+memory_handler = MemoryLogHandler()
+
+
+def setup_logging(log_dir: Path | None, level: int = logging.INFO, stderr: bool = True) -> None:
+    """Install the handlers once; calling again replaces them."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handlers: list[logging.Handler] = [memory_handler]
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                log_dir / "mt5tray.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+            )
+        )
+    if stderr:
+        handlers.append(logging.StreamHandler())
+    redactor = RedactingFilter()
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler.addFilter(redactor)
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,271 @@
+"""The embedded local journal (SQLite): the data-contract tables and the
+engine's memory (cursors, the synced deals mirror, the known open positions).
+
+Every sync's rows, cursor and log are written in one transaction, so a run
+killed halfway leaves the journal as it was before it. An optional
+`on_commit` hook runs inside that same transaction (the Supabase outbox
+queues its uploads there).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mt5tray.core.errors import StoreUnavailable
+from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
+from mt5tray.core.models import AccountState, Row, SyncBatch
+from mt5tray.store.local_schema import migrate
+
+CommitHook = Callable[[sqlite3.Connection, SyncBatch], None]
+
+_CHUNK = 500  # stays far below SQLite's bound-parameter limit
+_ACCOUNT_COLUMNS = (
+    "login", "server", "name", "company", "currency", "leverage", "trade_mode", "margin_mode",
+    "balance", "credit", "equity", "margin", "margin_free", "margin_level", "floating_profit",
+    "server_utc_offset_minutes", "is_active", "last_sync_at", "last_successful_sync_at",
+    "last_connection_error", "sync_failure_count", "agent_last_seen_at", "agent_version",
+    "agent_host",
+)
+SYNC_LOG_COLUMNS = (
+    "id", "account_id", "sync_type", "trigger", "status", "started_at", "finished_at",
+    "duration_ms", "positions_created", "positions_updated", "positions_closed",
+    "deals_inserted", "trades_upserted", "error", "app_version", "host",
+)
+_EQUITY_COLUMNS = (
+    "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _insert_sql(table: str, columns: Sequence[str], conflict: str) -> str:
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}"
+
+
+def _upsert_sql(table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return _insert_sql(table, columns, f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
+
+
+class LocalStore:
+    """SQLite journal at `path`; safe to share between threads."""
+
+    def __init__(self, path: Path | str, on_commit: CommitHook | None = None) -> None:
+        self.path = Path(path)
+        self.on_commit = on_commit
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self._conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(
+                f"Cannot open the local journal {self.path}: {exc}. Check that the folder "
+                "is writable and the disk is not full.",
+            ) from exc
+        self._lock = threading.RLock()
+
+    # --- plumbing ---------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # --- accounts -----------------------------------------------------------------
+
+    def find_account(self, login: int, server: str) -> AccountState | None:
+        rows = self.query(
+            "SELECT a.*, c.newest_deal_time_msc FROM trading_accounts a "
+            "LEFT JOIN sync_cursors c ON c.account_id = a.id WHERE a.login = ? AND a.server = ?",
+            (login, server),
+        )
+        return _account_state(rows[0]) if rows else None
+
+    def ensure_account(self, account_row: Row) -> AccountState:
+        stamp = now_iso()
+        columns = [c for c in _ACCOUNT_COLUMNS if c in account_row]
+        with self.transaction() as conn:
+            conn.execute(
+                _insert_sql(
+                    "trading_accounts",
+                    ["id", *columns, "created_at", "updated_at"],
+                    "ON CONFLICT (server, login) DO NOTHING",
+                ),
+                [str(uuid.uuid4()), *(account_row[c] for c in columns), stamp, stamp],
+            )
+        state = self.find_account(account_row["login"], account_row["server"])
+        assert state is not None
+        return state
+
+    def list_accounts(self) -> list[Row]:
+        return [dict(r) for r in self.query("SELECT * FROM trading_accounts ORDER BY login")]
+
+    # --- engine memory --------------------------------------------------------------
+
+    def known_deal_tickets(self, account_id: str, tickets: Iterable[int]) -> set[int]:
+        known: set[int] = set()
+        for chunk in _chunks(list(tickets)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT ticket FROM deals WHERE account_id = ? AND ticket IN ({marks})",
+                (account_id, *chunk),
+            )
+            known.update(r[0] for r in rows)
+        return known
+
+    def deals_of_positions(self, account_id: str, position_ids: Iterable[int]) -> list[Row]:
+        found: list[Row] = []
+        for chunk in _chunks(list(position_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT * FROM deals WHERE account_id = ? AND position_id IN ({marks})",
+                (account_id, *chunk),
+            )
+            found.extend(dict(r) for r in rows)
+        return found
+
+    def open_trade_tickets(self, account_id: str) -> set[int]:
+        rows = self.query(
+            "SELECT ticket FROM trades WHERE account_id = ? AND status = 'open'", (account_id,)
+        )
+        return {r[0] for r in rows}
+
+    def trades_by_ticket(self, account_id: str, tickets: Iterable[int]) -> dict[int, Row]:
+        found: dict[int, Row] = {}
+        for chunk in _chunks(list(tickets)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.query(
+                f"SELECT * FROM trades WHERE account_id = ? AND ticket IN ({marks})",
+                (account_id, *chunk),
+            )
+            found.update((r["ticket"], dict(r)) for r in rows)
+        return found
+
+    # --- sync logs ----------------------------------------------------------------
+
+    def start_sync(self, sync_log: Row) -> None:
+        with self.transaction() as conn:
+            _write_sync_log(conn, sync_log)
+
+    def recover_interrupted_syncs(self) -> int:
+        """A `processing` row at start-up belongs to a run that was killed."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE sync_logs SET status = 'failed', finished_at = ?, error = "
+                "'Interrupted: mt5tray stopped before this sync finished; nothing from it "
+                "was written.' WHERE status = 'processing'",
+                (now_iso(),),
+            )
+            return cursor.rowcount
+
+    def record_failure(self, account_id: str, sync_log: Row, error: str) -> None:
+        with self.transaction() as conn:
+            _write_sync_log(conn, sync_log)
+            conn.execute(
+                "UPDATE trading_accounts SET last_sync_at = ?, last_connection_error = ?, "
+                "sync_failure_count = sync_failure_count + 1, agent_last_seen_at = ?, "
+                "agent_version = ?, agent_host = ?, updated_at = ? WHERE id = ?",
+                (
+                    sync_log["finished_at"], error, sync_log["finished_at"],
+                    sync_log.get("app_version"), sync_log.get("host"), now_iso(), account_id,
+                ),
+            )
+
+    def sync_logs(self, account_id: str | None = None, limit: int = 50) -> list[Row]:
+        where, params = ("WHERE account_id = ?", (account_id,)) if account_id else ("", ())
+        rows = self.query(
+            f"SELECT * FROM sync_logs {where} ORDER BY started_at DESC LIMIT ?", (*params, limit)
+        )
+        return [dict(r) for r in rows]
+
+    # --- the one write of a sync ------------------------------------------------------
+
+    def commit_sync(self, batch: SyncBatch) -> None:
+        stamp = now_iso()
+        with self.transaction() as conn:
+            self._write_batch(conn, batch, stamp)
+            if self.on_commit is not None:
+                self.on_commit(conn, batch)
+
+    def _write_batch(self, conn: sqlite3.Connection, batch: SyncBatch, stamp: str) -> None:
+        account = {k: v for k, v in batch.account_row.items() if k in _ACCOUNT_COLUMNS}
+        sets = ", ".join(f"{c} = ?" for c in account)
+        conn.execute(
+            f"UPDATE trading_accounts SET {sets}, updated_at = ? WHERE id = ?",
+            (*account.values(), stamp, batch.account_id),
+        )
+        conn.executemany(
+            _insert_sql("deals", DEAL_COLUMNS, "ON CONFLICT (account_id, ticket) DO NOTHING"),
+            [tuple(d[c] for c in DEAL_COLUMNS) for d in batch.new_deals],
+        )
+        trade_columns = (*TRADE_COLUMNS, "updated_at")
+        conn.executemany(
+            _upsert_sql("trades", trade_columns, ("account_id", "ticket")),
+            [(*(t[c] for c in TRADE_COLUMNS), stamp) for t in batch.trades],
+        )
+        conn.execute(
+            _insert_sql("equity_snapshots", _EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),
+            tuple(batch.equity_snapshot[c] for c in _EQUITY_COLUMNS),
+        )
+        _write_sync_log(conn, batch.sync_log)
+        conn.execute(
+            _upsert_sql("sync_cursors", ("account_id", "newest_deal_time_msc", "updated_at"),
+                        ("account_id",)),
+            (batch.account_id, batch.newest_deal_time_msc, stamp),
+        )
+
+
+def _write_sync_log(conn: sqlite3.Connection, sync_log: Row) -> None:
+    conn.execute(
+        _upsert_sql("sync_logs", SYNC_LOG_COLUMNS, ("id",)),
+        tuple(sync_log.get(c) for c in SYNC_LOG_COLUMNS),
+    )
+
+
+def _account_state(row: sqlite3.Row) -> AccountState:
+    return AccountState(
+        account_id=row["id"],
+        login=row["login"],
+        server=row["server"],
+        newest_deal_time_msc=row["newest_deal_time_msc"],
+        server_utc_offset_minutes=row["server_utc_offset_minutes"],
+        sync_failure_count=row["sync_failure_count"],
+        is_active=bool(row["is_active"]),
+    )

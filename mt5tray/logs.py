@@ -78,24 +78,30 @@ _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 memory_handler = MemoryLogHandler()
 
 
-def setup_logging(log_dir: Path | None, level: int = logging.INFO, stderr: bool = True) -> None:
-    """Install the handlers once; calling again replaces them."""
+def setup_logging(
+    log_dir: Path | None, level: int = logging.INFO, stderr_level: int | None = logging.WARNING
+) -> None:
+    """Install the handlers; calling again replaces them. The file and the
+    memory ring get `level`; stderr (None: off) only what the user must see."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+    memory_handler.setLevel(level)
     handlers: list[logging.Handler] = [memory_handler]
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            logging.handlers.RotatingFileHandler(
-                log_dir / "mt5tray.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-            )
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_dir / "mt5tray.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
         )
-    if stderr:
-        handlers.append(logging.StreamHandler())
+        file_handler.setLevel(level)
+        handlers.append(file_handler)
+    if stderr_level is not None:
+        console = logging.StreamHandler()
+        console.setLevel(stderr_level)
+        handlers.append(console)
     redactor = RedactingFilter()
     for handler in handlers:
         handler.setFormatter(logging.Formatter(_FORMAT))
         handler.addFilter(redactor)
         root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(min(level, stderr_level or level))

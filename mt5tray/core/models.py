@@ -184,7 +184,8 @@ class SyncResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in (SyncStatus.SUCCESS, SyncStatus.SKIPPED)
+        """Succeeded: data written (fully, or partly with a warning) or skipped."""
+        return self.status in (SyncStatus.SUCCESS, SyncStatus.PARTIAL, SyncStatus.SKIPPED)
 
     def to_json(self) -> dict[str, Any]:
         """The sync_logs fields, JSON-ready (used by `--json`)."""
@@ -206,14 +207,14 @@ class SyncResult:
     def summary(self) -> str:
         """One human line: what happened to this account."""
         who = f"{self.login}@{self.server}" if self.login else "account"
-        if not self.ok:
+        if self.status in (SyncStatus.FAILED, SyncStatus.SKIPPED):
             return f"{who}: {self.status.value} - {self.error}"
         c = self.counts
         return (
             f"{who}: {self.sync_type.value} sync {self.status.value} in {self.duration_ms} ms - "
             f"{c.deals_inserted} new deals, {c.trades_upserted} trades written, "
             f"positions {c.positions_created} opened / {c.positions_updated} updated / "
-            f"{c.positions_closed} closed"
+            f"{c.positions_closed} closed" + (f" (warning: {self.error})" if self.error else "")
         )
 
 

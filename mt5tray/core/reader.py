@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.ledger import (
     TRADE_COLUMNS,
     deal_row,
@@ -64,7 +65,11 @@ def measure_offset(
     """
     newest: int | None = None
     for symbol in list(dict.fromkeys(s for s in symbols if s))[:_PROBE_SYMBOLS]:
-        tick = terminal.tick_time(symbol)
+        try:
+            tick = terminal.tick_time(symbol)
+        except Mt5TrayError as exc:  # one symbol without quotes must not fail a sync
+            log.debug("No tick for %s: %s", symbol, exc)
+            continue
         if tick and (newest is None or tick > newest):
             newest = tick
     measured = detect_offset_minutes(newest, utc_now)

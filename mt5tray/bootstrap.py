@@ -1,0 +1,144 @@
+"""The composition root: settings -> terminal, store, secrets, engine, service.
+
+The one place that decides which adapters run. Two rules live here:
+a simulated terminal never writes to a user's configured store unless a
+store is named explicitly, and the real MetaTrader5 package is imported
+only when a sync actually needs it (so the tray starts without it and says
+why it cannot sync).
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from mt5tray import __version__
+from mt5tray.config import Settings, SettingsFile
+from mt5tray.core.engine import AgentInfo, SyncEngine
+from mt5tray.core.errors import SettingsError
+from mt5tray.core.models import AccountRef
+from mt5tray.core.ports import Terminal, TerminalFactory
+from mt5tray.core.service import SyncService
+from mt5tray.paths import AppPaths, app_paths
+from mt5tray.secrets import KeyringSecrets, mt5_password_key
+from mt5tray.store.local import LocalStore
+
+LIVE_DEMO = "live-demo"  # --simulate with no scenario file
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """Run on the simulated terminal: a scenario file, or the live demo."""
+
+    scenario: Path | None = None
+
+    @classmethod
+    def from_arg(cls, value: str | None) -> Simulation | None:
+        if value is None:
+            return None
+        return cls(None if value == LIVE_DEMO else Path(value))
+
+
+@dataclass
+class App:
+    """Everything a command or the tray needs, built once."""
+
+    paths: AppPaths
+    settings: Settings
+    settings_file: SettingsFile
+    store: LocalStore
+    engine: SyncEngine
+    service: SyncService
+    simulation: Simulation | None
+    store_label: str
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def agent_info() -> AgentInfo:
+    return AgentInfo(version=__version__, host=socket.gethostname())
+
+
+def load_settings(paths: AppPaths) -> tuple[SettingsFile, Settings]:
+    settings_file = SettingsFile(paths.settings_file)
+    return settings_file, settings_file.load()
+
+
+def resolve_store_path(
+    store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool
+) -> Path:
+    """Which journal to write. A simulated run uses its own journal unless a
+    store is named on the command line: demo data never reaches the user's
+    configured store by accident."""
+    url = store_url if (store_url or simulated) else settings.store
+    if url is None:
+        return paths.demo_journal_file if simulated else paths.journal_file
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if not path:
+            raise SettingsError("The store URL sqlite:/// names no file: use sqlite:///PATH.")
+        return Path(path).expanduser()
+    if url == "supabase":
+        raise SettingsError(
+            "The Supabase store is not available in this build yet; use the local journal "
+            "(omit --store) or sqlite:///PATH."
+        )
+    raise SettingsError(
+        f"Unknown store {url!r}: use sqlite:///PATH for a local journal, or 'supabase'."
+    )
+
+
+def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
+    """A factory of per-sync terminal connections over one MT5 API object."""
+    from mt5tray.terminal.adapter import Mt5ApiTerminal
+
+    if simulation is not None:
+        from mt5tray.terminal.simulator import SimulatedMT5
+
+        api = (
+            SimulatedMT5.from_scenario(simulation.scenario)
+            if simulation.scenario is not None
+            else SimulatedMT5.live_demo()
+        )
+        return lambda: Mt5ApiTerminal(api)
+
+    def real_terminal() -> Terminal:
+        from mt5tray.terminal.metatrader import load_metatrader5
+
+        def password_for(login: int, server: str) -> str | None:
+            return secrets.get(mt5_password_key(login, server))
+
+        return Mt5ApiTerminal(load_metatrader5(), password_for=password_for)
+
+    return real_terminal
+
+
+def account_refs(settings: Settings, simulation: Simulation | None) -> list[AccountRef]:
+    """The accounts a plain `sync` covers: the enabled ones, or, when none is
+    configured (or on the simulator), whatever the terminal is logged into."""
+    if simulation is not None or not settings.accounts:
+        return [AccountRef(login=None)]
+    return [account.ref() for account in settings.enabled_accounts()]
+
+
+def build_app(
+    simulation: Simulation | None = None,
+    store_url: str | None = None,
+    paths: AppPaths | None = None,
+) -> App:
+    paths = paths or app_paths()
+    settings_file, settings = load_settings(paths)
+    store_path = resolve_store_path(store_url, settings, paths, simulation is not None)
+    store = LocalStore(store_path)
+    store.recover_interrupted_syncs()
+    engine = SyncEngine(
+        store=store,
+        terminal_factory=terminal_factory(simulation, KeyringSecrets()),
+        agent=agent_info(),
+        tuning=settings.tuning(),
+    )
+    service = SyncService(engine=engine, accounts=lambda: account_refs(settings, simulation))
+    return App(paths, settings, settings_file, store, engine, service, simulation,
+               f"sqlite:///{store_path}")

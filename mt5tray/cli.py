@@ -1,0 +1,60 @@
+"""The command line: `mt5tray sync|status|accounts|doctor` (and the tray).
+
+Every command works headless through bootstrap and the service. Errors the
+user can fix print as one clear message, never a traceback: exit status 2
+for usage and settings problems, 1 when a sync or check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from mt5tray import __version__
+from mt5tray.commands import accounts, doctor, status, sync
+from mt5tray.core.errors import Mt5TrayError, SecretStoreError, SettingsError
+from mt5tray.logs import setup_logging
+from mt5tray.paths import app_paths
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mt5tray",
+        description="Keep a trading journal current from a MetaTrader 5 terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"mt5tray {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="show progress (-v) or debug detail (-vv) on stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (sync, status, accounts, doctor):
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    stderr_level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    setup_logging(app_paths().log_dir, logging.INFO, stderr_level)
+    try:
+        return int(args.handler(args))
+    except (SettingsError, SecretStoreError) as exc:
+        print(f"mt5tray: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Mt5TrayError as exc:
+        print(f"mt5tray: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("mt5tray: interrupted", file=sys.stderr)
+        return 130
+
+
+def gui_main() -> int:
+    """Entry point of the windowed build (no console)."""
+    return main(sys.argv[1:])

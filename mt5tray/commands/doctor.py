@@ -1,0 +1,96 @@
+"""`mt5tray doctor`: check each part the sync needs and explain, one line each."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from mt5tray.bootstrap import Simulation, account_refs, build_app, terminal_factory
+from mt5tray.commands.sync import add_common_source_options
+from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.reader import measure_offset
+from mt5tray.secrets import KeyringSecrets, describe_backend, usable_backend_problem
+
+_PROBE_SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("doctor", help="check what syncing needs, one line each")
+    add_common_source_options(parser)
+    parser.set_defaults(handler=run)
+
+
+class Report:
+    def __init__(self) -> None:
+        self.failed = False
+
+    def line(self, level: str, what: str, detail: str) -> None:
+        self.failed |= level == "FAIL"
+        print(f"[{level:<4}] {what}: {detail}")
+
+    def check(self, what: str, probe: Callable[[], str]) -> None:
+        try:
+            self.line("OK", what, probe())
+        except Mt5TrayError as exc:
+            self.line("FAIL", what, exc.message)
+
+
+def run(args: argparse.Namespace) -> int:
+    simulation = Simulation.from_arg(args.simulate)
+    report = Report()
+    report.check("MetaTrader5 package", lambda: _package(simulation))
+    _terminal_checks(report, simulation)
+    problem = usable_backend_problem()
+    report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
+    report.check("store", lambda: _store(args, simulation))
+    return 1 if report.failed else 0
+
+
+def _package(simulation: Simulation | None) -> str:
+    if simulation is not None:
+        source = simulation.scenario or "the live demo account"
+        return f"not needed: using the simulated terminal ({source})"
+    from mt5tray.terminal.metatrader import load_metatrader5
+
+    module = load_metatrader5()
+    return f"importable (version {getattr(module, '__version__', 'unknown')})"
+
+
+def _terminal_checks(report: Report, simulation: Simulation | None) -> None:
+    app = build_app(simulation)
+    try:
+        ref = account_refs(app.settings, simulation)[0]
+        terminal = terminal_factory(simulation, KeyringSecrets())()
+        try:
+            account = terminal.open(ref)
+            status = terminal.status()
+            link = "connected to the broker" if status.connected else "NOT connected to the broker"
+            who = f"{account.login}@{account.server}"
+            report.line("OK" if status.connected else "WARN", "terminal",
+                        f"logged into {who}, {link} (build {status.build})")
+            symbols = [p.symbol for p in terminal.positions()] + list(_PROBE_SYMBOLS)
+            offset = measure_offset(terminal, symbols, None, time.time())
+            if offset is None:
+                fallback = app.settings.server_utc_offset_minutes
+                report.line("WARN", "server clock",
+                            "not measurable now (no fresh tick: markets closed?); using "
+                            + ("the last known offset" if fallback is None
+                               else f"the configured {fallback:+d} min"))
+            else:
+                report.line("OK", "server clock", f"UTC{offset / 60:+g} h ({offset:+d} min)")
+        finally:
+            terminal.close()
+    except Mt5TrayError as exc:
+        report.line("FAIL", "terminal", exc.message)
+    finally:
+        app.close()
+
+
+def _store(args: argparse.Namespace, simulation: Simulation | None) -> str:
+    app = build_app(simulation, args.store)
+    try:
+        count = len(app.store.list_accounts())
+    finally:
+        app.close()
+    return f"{app.store_label} reachable ({count} account(s) in it)"

@@ -1,0 +1,85 @@
+"""`mt5tray sync`: sync the selected accounts now and report each one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from mt5tray.bootstrap import Simulation, account_refs, build_app
+from mt5tray.core.errors import SettingsError
+from mt5tray.core.models import AccountRef, SyncType, Trigger
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("sync", help="sync accounts now")
+    parser.add_argument("--account", type=int, metavar="LOGIN",
+                        help="sync only this account (default: all enabled accounts)")
+    parser.add_argument("--full", action="store_true",
+                        help="re-import history instead of reading only what is new")
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument("--history-days", type=_positive_int, metavar="N",
+                         help="days of history for a full sync (implies --full; default 30)")
+    history.add_argument("--all-history", action="store_true",
+                         help="re-import all history (implies --full)")
+    add_common_source_options(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per account")
+    parser.set_defaults(handler=run)
+
+
+def add_common_source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--simulate", nargs="?", const="live-demo", metavar="FILE",
+                        help="use the simulated terminal: a scenario FILE, or the live demo")
+    parser.add_argument("--store", metavar="URL",
+                        help="sqlite:///PATH for a local journal (default: the configured "
+                             "store; simulated runs use their own journal)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the number of days must be at least 1")
+    return value
+
+
+def select_accounts(args: argparse.Namespace, app_settings, simulation) -> list[AccountRef]:
+    refs = account_refs(app_settings, simulation)
+    if args.account is None:
+        return refs
+    if simulation is not None or not app_settings.accounts:
+        return [AccountRef(login=args.account)]
+    chosen = [a.ref() for a in app_settings.accounts if a.login == args.account]
+    if not chosen:
+        raise SettingsError(
+            f"Account {args.account} is not configured. Add it with `mt5tray accounts add` "
+            "or leave out --account."
+        )
+    return chosen
+
+
+def run(args: argparse.Namespace) -> int:
+    simulation = Simulation.from_arg(args.simulate)
+    app = build_app(simulation, args.store)
+    try:
+        refs = select_accounts(args, app.settings, simulation)
+        full = args.full or args.history_days is not None or args.all_history
+        days = None if args.all_history else (args.history_days or app.settings.full_resync_days)
+        results = app.service.sync_all(
+            SyncType.FULL if full else SyncType.INCREMENTAL, Trigger.CLI, days, refs
+        )
+    finally:
+        app.close()
+    if args.json:
+        json.dump([r.to_json() for r in results], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        if simulation is not None:
+            print(f"Simulated terminal -> {app.store_label}")
+        for result in results:
+            print(result.summary())
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED

@@ -1,0 +1,128 @@
+"""The service: runs syncs for many accounts, one at a time, and tells
+listeners what happened. The CLI, the scheduler and the tray all go through
+it, so policy (isolation, the Sync Now rate limit, pause) lives here once.
+
+Qt-free: listeners are plain callables; the UI bridges them to signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from mt5tray.core.engine import SyncEngine
+from mt5tray.core.models import AccountRef, SyncRequest, SyncResult, SyncType, Trigger
+
+log = logging.getLogger(__name__)
+
+MANUAL_COOLDOWN_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncEvent:
+    """What listeners hear: a sync started (result None) or finished."""
+
+    kind: str  # "started" | "finished" | "rate_limited"
+    account: AccountRef
+    result: SyncResult | None = None
+    retry_in_s: float | None = None
+
+
+Listener = Callable[[SyncEvent], None]
+
+
+class RateLimited(Exception):
+    """Sync Now asked again within the cooldown; says how long to wait."""
+
+    def __init__(self, account: AccountRef, seconds_left: float) -> None:
+        self.account = account
+        self.seconds_left = seconds_left
+        super().__init__(
+            f"{account.describe()} was synced moments ago; Sync Now is available again "
+            f"in {int(seconds_left + 0.999)} s."
+        )
+
+
+@dataclass
+class SyncService:
+    """Owns the engine and the one-sync-at-a-time rule."""
+
+    engine: SyncEngine
+    accounts: Callable[[], Sequence[AccountRef]]
+    clock: Callable[[], float] = time.monotonic
+    cooldown_s: float = MANUAL_COOLDOWN_S
+    listeners: list[Listener] = field(default_factory=list)
+    paused: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _last_manual: dict[tuple[int | None, str | None], float] = field(default_factory=dict)
+    _running: AccountRef | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    def subscribe(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    def _emit(self, event: SyncEvent) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not break syncing
+                log.exception("A sync listener failed")
+
+    def seconds_until_manual_allowed(self, account: AccountRef) -> float:
+        last = self._last_manual.get((account.login, account.server))
+        if last is None:
+            return 0.0
+        return max(self.cooldown_s - (self.clock() - last), 0.0)
+
+    def sync_one(
+        self,
+        account: AccountRef,
+        sync_type: SyncType = SyncType.INCREMENTAL,
+        trigger: Trigger = Trigger.SCHEDULE,
+        history_days: int | None = 30,
+    ) -> SyncResult:
+        """Run one sync now, waiting for any sync already running."""
+        if trigger in (Trigger.MANUAL, Trigger.REMOTE):
+            left = self.seconds_until_manual_allowed(account)
+            if left > 0:
+                self._emit(SyncEvent("rate_limited", account, retry_in_s=left))
+                raise RateLimited(account, left)
+            self._last_manual[(account.login, account.server)] = self.clock()
+        with self._lock:
+            self._running = account
+            self._emit(SyncEvent("started", account))
+            try:
+                result = self.engine.sync(SyncRequest(account, sync_type, trigger, history_days))
+            finally:
+                self._running = None
+        self._emit(SyncEvent("finished", account, result))
+        return result
+
+    def sync_all(
+        self,
+        sync_type: SyncType = SyncType.INCREMENTAL,
+        trigger: Trigger = Trigger.SCHEDULE,
+        history_days: int | None = 30,
+        accounts: Sequence[AccountRef] | None = None,
+    ) -> list[SyncResult]:
+        """Every account in turn; one account's failure never stops the rest."""
+        results: list[SyncResult] = []
+        for account in accounts if accounts is not None else self.accounts():
+            try:
+                results.append(self.sync_one(account, sync_type, trigger, history_days))
+            except RateLimited as limited:
+                log.info("%s", limited)
+        return results
+
+    def scheduled_tick(self) -> list[SyncResult]:
+        """What the scheduler calls every interval."""
+        if self.paused:
+            log.info("Automatic sync is paused; skipping this run")
+            return []
+        return self.sync_all(trigger=Trigger.SCHEDULE)

@@ -9,13 +9,12 @@ the user fixed it, so a typo never costs them their configuration.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mt5tray.atomic import atomic_write
 from mt5tray.core.errors import SettingsError
 from mt5tray.core.models import AccountRef
 from mt5tray.core.plan import SyncTuning
@@ -162,15 +161,4 @@ class SettingsFile:
             raise SettingsError(
                 f"{self.path} could not be read, so it was not overwritten. Fix or delete it first."
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = settings.model_dump_json(indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path, (settings.model_dump_json(indent=2) + "\n").encode("utf-8"))

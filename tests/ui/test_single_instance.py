@@ -1,0 +1,159 @@
+"""The single-instance guard over real local sockets, in this process and in others.
+
+Second launches and crashed instances run as real child processes: the guard's
+job is between processes, and a crash (SIGKILL) is the only honest way to leave
+a stale socket behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from mt5tray.ui.single_instance import (  # noqa: E402
+    SingleInstance,
+    notify_running_instance,
+    server_name,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+SECOND_LAUNCH = """
+import sys
+from PySide6.QtCore import QCoreApplication
+from mt5tray.ui.single_instance import SingleInstance
+app = QCoreApplication(sys.argv)
+sys.exit(0 if not SingleInstance(sys.argv[1]).acquire() else 3)
+"""
+
+CRASHING_INSTANCE = """
+import os, signal, sys
+from PySide6.QtCore import QCoreApplication
+from mt5tray.ui.single_instance import SingleInstance
+app = QCoreApplication(sys.argv)
+guard = SingleInstance(sys.argv[1])
+assert guard.acquire()
+print(guard.address, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def run_python(code: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def name(qapp: object) -> Iterator[str]:
+    from PySide6.QtNetwork import QLocalServer
+
+    unique = f"mt5tray-test-{uuid.uuid4().hex[:12]}"
+    yield unique
+    QLocalServer.removeServer(unique)
+
+
+@pytest.fixture
+def first(name: str) -> Iterator[SingleInstance]:
+    guard = SingleInstance(name)
+    assert guard.acquire()
+    yield guard
+    guard.release()
+
+
+def test_second_instance_in_this_process_is_sent_away(qtbot, first, name) -> None:
+    with qtbot.waitSignal(first.activation_requested, timeout=3000):
+        assert SingleInstance(name).acquire() is False
+    assert first.is_primary
+
+
+def test_second_launch_exits_0_and_activates_the_first(qtbot, first, name) -> None:
+    with qtbot.waitSignal(first.activation_requested, timeout=10_000):
+        child = run_python(SECOND_LAUNCH, name)
+    assert child.wait(timeout=10) == 0
+
+
+def test_stale_socket_of_a_crashed_instance_is_replaced(qtbot, name) -> None:
+    crashed = run_python(CRASHING_INSTANCE, name)
+    socket_path, _ = crashed.communicate(timeout=10)
+    assert crashed.returncode == -signal.SIGKILL
+    if sys.platform != "win32":  # a named pipe dies with its process; a socket file stays
+        assert Path(socket_path.strip()).exists()
+
+    guard = SingleInstance(name)
+    try:
+        assert guard.acquire() is True
+        with qtbot.waitSignal(guard.activation_requested, timeout=3000):
+            assert notify_running_instance(name) is True
+    finally:
+        guard.release()
+
+
+def test_release_lets_the_next_launch_take_over(first, name) -> None:
+    first.release()
+    assert not first.is_primary
+    successor = SingleInstance(name)
+    assert successor.acquire() is True
+    successor.release()
+
+
+def test_acquire_twice_keeps_the_same_server(first) -> None:
+    assert first.acquire() is True
+    assert first.is_primary
+
+
+def test_other_messages_do_not_activate(qtbot, first, name) -> None:
+    with qtbot.assertNotEmitted(first.activation_requested, wait=300):
+        assert notify_running_instance(name, b"hello") is True
+
+
+def test_nothing_listening_means_no_running_instance(name) -> None:
+    assert notify_running_instance(name) is False
+
+
+def test_names_differ_per_user_and_home(tmp_path: Path) -> None:
+    home_a, home_b = tmp_path / "a", tmp_path / "b"
+    assert server_name(home_a, "ann") == server_name(home_a, "ann")
+    assert server_name(home_a, "ann") != server_name(home_b, "ann")
+    assert server_name(home_a, "ann") != server_name(home_a, "bob")
+    assert len(server_name(home_a, "ann")) < 40  # Unix socket paths are short
+
+
+def test_default_name_follows_mt5tray_home(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path / "one"))
+    one = server_name()
+    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path / "two"))
+    assert server_name() != one
+    assert SingleInstance().name == server_name()
+
+
+def test_silent_and_oversized_clients_are_harmless(qtbot, name) -> None:
+    from PySide6.QtNetwork import QLocalSocket
+
+    guard = SingleInstance(name)
+    assert guard.acquire()
+    silent, flood = QLocalSocket(), QLocalSocket()
+    for client in (silent, flood):
+        client.connectToServer(name)
+        assert client.waitForConnected(1000)
+    flood.write(b"x" * 1000)
+    flood.waitForBytesWritten(1000)
+    with qtbot.assertNotEmitted(guard.activation_requested, wait=300):
+        silent.disconnectFromServer()
+    guard.release()
+    qtbot.wait(50)  # deferred deletes run here: no double free
+    assert notify_running_instance(name) is False

@@ -10,6 +10,7 @@ why it cannot sync).
 from __future__ import annotations
 
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,16 +93,18 @@ def resolve_store_path(
 
 def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
     """A factory of per-sync terminal connections over one MT5 API object."""
-    from mt5tray.terminal.adapter import Mt5ApiTerminal
+    from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
     if simulation is not None:
         from mt5tray.terminal.simulator import SimulatedMT5
 
-        api = (
-            SimulatedMT5.from_scenario(simulation.scenario)
-            if simulation.scenario is not None
-            else SimulatedMT5.live_demo()
-        )
+        if simulation.scenario is not None:
+            api = SimulatedMT5.from_scenario(simulation.scenario)
+            # A scenario may freeze its clock for tests; a user's run happens
+            # now, so ticks stay fresh and the server offset is measured.
+            api.clock.utc = time.time
+        else:
+            api = SimulatedMT5.live_demo()
         return lambda: Mt5ApiTerminal(api)
 
     def real_terminal() -> Terminal:

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return EXIT_USAGE
-    stderr_level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    stderr_level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     setup_logging(app_paths().log_dir, logging.INFO, stderr_level)
     try:
         return int(args.handler(args))

@@ -206,7 +206,7 @@ class SyncResult:
 
     def summary(self) -> str:
         """One human line: what happened to this account."""
-        who = f"{self.login}@{self.server}" if self.login else "account"
+        who = f"{self.login}@{self.server}" if self.login else "the terminal's account"
         if self.status in (SyncStatus.FAILED, SyncStatus.SKIPPED):
             return f"{who}: {self.status.value} - {self.error}"
         c = self.counts

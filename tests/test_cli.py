@@ -1,0 +1,146 @@
+"""The command line end to end, as a user runs it: `python -m mt5tray ...`
+in a fresh per-user home, on the simulated terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIO = str(REPO / "tests" / "scenarios" / "hedging_basic.json")
+
+
+@pytest.fixture
+def home(tmp_path):
+    return tmp_path / "home"
+
+
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MT5TRAY_HOME": str(home), "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "mt5tray", *args], capture_output=True, text=True, env=env,
+        input=stdin, timeout=120, cwd=REPO,
+    )
+
+
+def sync_json(home: Path, *args: str) -> list[dict]:
+    done = run(home, "sync", "--simulate", SCENARIO, "--json", *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_sync_then_resync_reports_only_what_is_new(home):
+    scenario = json.loads(Path(SCENARIO).read_text())
+    (first,) = sync_json(home)
+    assert first["status"] == "success" and first["sync_type"] == "full"
+    assert first["login"] == scenario["account"]["login"]
+    assert first["server"] == scenario["account"]["server"]
+    assert first["deals_inserted"] == len(scenario["deals"])
+    assert first["positions_created"] == len(scenario["positions"])
+    assert first["error"] is None and first["duration_ms"] >= 0
+    assert set(first) >= {"sync_id", "login", "server", "sync_type", "status",
+                          "positions_created", "positions_updated", "positions_closed",
+                          "deals_inserted", "trades_upserted", "duration_ms", "error"}
+    (second,) = sync_json(home)
+    assert second["sync_type"] == "incremental"
+    assert (second["deals_inserted"], second["positions_created"], second["trades_upserted"]) == (
+        0, 0, 0)
+    assert second["positions_updated"] == len(scenario["positions"])
+    assert second["sync_id"] != first["sync_id"]
+
+
+def test_full_resync_rewrites_nothing_that_is_already_there(home):
+    sync_json(home)
+    (full,) = sync_json(home, "--full", "--all-history")
+    assert full["sync_type"] == "full" and full["deals_inserted"] == 0
+
+
+def test_status_after_syncs(home):
+    sync_json(home)
+    sync_json(home)
+    done = run(home, "status", "--simulate", "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    (account,) = status["accounts"]
+    assert account["last_sync"]["status"] == "success"
+    assert account["sync_failure_count"] == 0
+    assert status["totals"]["syncs"] == 2 and status["totals"]["successful"] == 2
+    assert status["totals"]["pending_uploads"] == 0
+    human = run(home, "status", "--simulate")
+    assert "Totals: 2 syncs (2 successful, 0 failed)" in human.stdout
+
+
+def test_simulated_run_never_uses_the_configured_store(home, tmp_path):
+    configured = tmp_path / "real-journal.sqlite3"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(
+        json.dumps({"store": f"sqlite:///{configured}"}))
+    sync_json(home)
+    assert not configured.exists()
+    assert (home / "data" / "simulated.sqlite3").exists()
+    named = tmp_path / "named.sqlite3"
+    sync_json(home, "--store", f"sqlite:///{named}")
+    assert named.exists()
+
+
+def test_corrupt_settings_exit_2_with_file_and_field(home):
+    (home / "config").mkdir(parents=True)
+    settings = home / "config" / "settings.json"
+    settings.write_text(json.dumps({"sync_interval_minutes": "often"}))
+    done = run(home, "sync", "--simulate", SCENARIO)
+    assert done.returncode == 2
+    assert f"{settings}: sync_interval_minutes:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert settings.read_text() == json.dumps({"sync_interval_minutes": "often"})
+
+
+def test_usage_error_exit_2(home):
+    done = run(home, "sync", "--history-days", "0")
+    assert done.returncode == 2 and "at least 1" in done.stderr
+    done = run(home, "sync", "--history-days", "5", "--all-history")
+    assert done.returncode == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="MetaTrader5 exists on Windows")
+def test_real_terminal_missing_exits_1_with_advice_and_logs_the_failure(home):
+    added = run(home, "accounts", "add", "--login", "12345", "--server", "Broker-Live")
+    assert added.returncode == 0, added.stderr
+    done = run(home, "sync", "--json")
+    assert done.returncode == 1
+    (result,) = json.loads(done.stdout)
+    assert result["status"] == "failed" and "--simulate" in result["error"]
+    assert "Traceback" not in done.stderr
+    status = json.loads(run(home, "status", "--json").stdout)
+    (account,) = status["accounts"]
+    assert account["login"] == 12345 and account["sync_failure_count"] == 1
+    assert account["last_sync"]["status"] == "failed"
+
+
+def test_accounts_add_list_remove(home):
+    assert run(home, "accounts", "add", "--login", "777", "--server", "Demo-1").returncode == 0
+    dup = run(home, "accounts", "add", "--login", "777", "--server", "Demo-1")
+    assert dup.returncode == 2 and "already configured" in dup.stderr
+    listed = run(home, "accounts", "list")
+    assert "777@Demo-1  attach  enabled" in listed.stdout
+    assert run(home, "accounts", "remove", "777").returncode == 0
+    assert "No accounts configured" in run(home, "accounts", "list").stdout
+
+
+def test_selecting_an_unconfigured_account_is_a_usage_error(home):
+    run(home, "accounts", "add", "--login", "777", "--server", "Demo-1")
+    done = run(home, "sync", "--account", "888")
+    assert done.returncode == 2 and "888 is not configured" in done.stderr
+
+
+def test_doctor_on_the_simulator(home):
+    done = run(home, "doctor", "--simulate", SCENARIO)
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("[OK  ] terminal: logged into 1001001@") for line in lines), lines
+    assert any("server clock" in line for line in lines)
+    assert any("keyring" in line for line in lines)
+    assert any(line.startswith("[OK  ] store:") for line in lines)

@@ -155,7 +155,10 @@ class LocalStore:
         for chunk in _chunks(list(position_ids)):
             marks = ",".join("?" * len(chunk))
             rows = self.query(
-                f"SELECT * FROM deals WHERE account_id = ? AND position_id IN ({marks})",
+                # INDEXED BY: with one account in the table the planner would
+                # otherwise walk the primary key over the whole history.
+                f"SELECT * FROM deals INDEXED BY deals_by_position "
+                f"WHERE account_id = ? AND position_id IN ({marks})",
                 (account_id, *chunk),
             )
             found.extend(dict(r) for r in rows)
@@ -163,7 +166,9 @@ class LocalStore:
 
     def open_trade_tickets(self, account_id: str) -> set[int]:
         rows = self.query(
-            "SELECT ticket FROM trades WHERE account_id = ? AND status = 'open'", (account_id,)
+            "SELECT ticket FROM trades INDEXED BY trades_by_status "
+            "WHERE account_id = ? AND status = 'open'",
+            (account_id,),
         )
         return {r[0] for r in rows}
 
@@ -257,6 +262,10 @@ def _write_sync_log(conn: sqlite3.Connection, sync_log: Row) -> None:
         _upsert_sql("sync_logs", SYNC_LOG_COLUMNS, ("id",)),
         tuple(sync_log.get(c) for c in SYNC_LOG_COLUMNS),
     )
+
+
+# Public name for stores that extend LocalStore (the Supabase outbox).
+write_sync_log = _write_sync_log
 
 
 def _account_state(row: sqlite3.Row) -> AccountState:

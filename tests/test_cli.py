@@ -144,3 +144,16 @@ def test_doctor_on_the_simulator(home):
     assert any("server clock" in line for line in lines)
     assert any("keyring" in line for line in lines)
     assert any(line.startswith("[OK  ] store:") for line in lines)
+
+
+def test_live_demo_account_syncs_and_then_reads_incrementally(home):
+    first = run(home, "sync", "--simulate", "--json")
+    assert first.returncode == 0, first.stderr
+    (result,) = json.loads(first.stdout)
+    assert result["server"] == "MT5Tray-Demo" and result["sync_type"] == "full"
+    assert result["deals_inserted"] > 100 and result["positions_created"] >= 1
+    second = run(home, "sync", "--simulate", "--json")
+    (again,) = json.loads(second.stdout)
+    assert again["sync_type"] == "incremental" and again["status"] == "success"
+    assert again["positions_created"] + again["positions_updated"] >= 1
+    assert again["deals_inserted"] < result["deals_inserted"]

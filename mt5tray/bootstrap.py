@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mt5tray import __version__
 from mt5tray.config import Settings, SettingsFile
@@ -24,6 +26,10 @@ from mt5tray.core.service import SyncService
 from mt5tray.paths import AppPaths, app_paths
 from mt5tray.secrets import KeyringSecrets, mt5_password_key
 from mt5tray.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from mt5tray.store.supabase_agent import SupabaseAgent
+    from mt5tray.store.supabase_session import SupabaseSession
 
 LIVE_DEMO = "live-demo"  # --simulate with no scenario file
 
@@ -53,8 +59,22 @@ class App:
     service: SyncService
     simulation: Simulation | None
     store_label: str
+    # Supabase mode only (None otherwise). The names are the contract of
+    # core/hooks.py: the scheduler and the tray call whichever exist.
+    remote: SupabaseAgent | None = None
+    flush_outbox: Callable[[], object] | None = None
+    poll_remote_requests: Callable[[], object] | None = None
+    heartbeat: Callable[[], object] | None = None
+    pending_uploads: Callable[[], int] | None = None
+    signed_in_user: Callable[[], str | None] | None = None
+    service_role_warning: Callable[[], str | None] | None = None
+    sign_in: Callable[[str, str], object] | None = None
+    sign_out: Callable[[], object] | None = None
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
+        for closer in self._closers:
+            closer()
         self.store.close()
 
 
@@ -67,28 +87,39 @@ def load_settings(paths: AppPaths) -> tuple[SettingsFile, Settings]:
     return settings_file, settings_file.load()
 
 
-def resolve_store_path(
+SUPABASE = "supabase"
+
+
+def resolve_store(
     store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool
-) -> Path:
-    """Which journal to write. A simulated run uses its own journal unless a
-    store is named on the command line: demo data never reaches the user's
-    configured store by accident."""
+) -> tuple[Path, bool]:
+    """Which local journal to write, and whether Supabase gets the rows too.
+
+    A simulated run uses its own journal and never reaches Supabase unless a
+    store is named on the command line: demo data never lands in the user's
+    configured store by accident. In Supabase mode the local journal stays
+    the engine's store and mirror; the outbox in it feeds Supabase."""
     url = store_url if (store_url or simulated) else settings.store
+    default = paths.demo_journal_file if simulated else paths.journal_file
     if url is None:
-        return paths.demo_journal_file if simulated else paths.journal_file
+        return default, False
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
         if not path:
             raise SettingsError("The store URL sqlite:/// names no file: use sqlite:///PATH.")
-        return Path(path).expanduser()
-    if url == "supabase":
-        raise SettingsError(
-            "The Supabase store is not available in this build yet; use the local journal "
-            "(omit --store) or sqlite:///PATH."
-        )
+        return Path(path).expanduser(), False
+    if url == SUPABASE:
+        return default, True
     raise SettingsError(
         f"Unknown store {url!r}: use sqlite:///PATH for a local journal, or 'supabase'."
     )
+
+
+def resolve_store_path(
+    store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool
+) -> Path:
+    """The local journal only (see resolve_store)."""
+    return resolve_store(store_url, settings, paths, simulated)[0]
 
 
 def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
@@ -110,8 +141,8 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
     def real_terminal() -> Terminal:
         from mt5tray.terminal.metatrader import load_metatrader5
 
-        def password_for(login: int, server: str) -> str | None:
-            return secrets.get(mt5_password_key(login, server))
+        def password_for(login: int, server: str | None) -> str | None:
+            return secrets.get(mt5_password_key(login, server or ""))
 
         return Mt5ApiTerminal(load_metatrader5(), password_for=password_for)
 
@@ -133,15 +164,59 @@ def build_app(
 ) -> App:
     paths = paths or app_paths()
     settings_file, settings = load_settings(paths)
-    store_path = resolve_store_path(store_url, settings, paths, simulation is not None)
-    store = LocalStore(store_path)
+    store_path, supabase = resolve_store(store_url, settings, paths, simulation is not None)
+    secrets = KeyringSecrets()
+    session = None
+    if supabase:
+        from mt5tray.store.outbox import OutboxingStore
+        from mt5tray.store.outbox_crypto import OutboxCipher
+        from mt5tray.store.supabase_session import SupabaseSession
+
+        sb = settings.supabase
+        session = SupabaseSession(sb.url, sb.publishable_key, secrets,
+                                  sb.allow_service_role_key)
+        cipher = OutboxCipher(secrets)
+        cipher.ensure_key()
+        outboxing = OutboxingStore(store_path, cipher, sb.batch_size)
+        outboxing.backfill_unmapped(sb.url)
+        store: LocalStore = outboxing
+    else:
+        store = LocalStore(store_path)
     store.recover_interrupted_syncs()
     engine = SyncEngine(
         store=store,
-        terminal_factory=terminal_factory(simulation, KeyringSecrets()),
+        terminal_factory=terminal_factory(simulation, secrets),
         agent=agent_info(),
         tuning=settings.tuning(),
     )
     service = SyncService(engine=engine, accounts=lambda: account_refs(settings, simulation))
-    return App(paths, settings, settings_file, store, engine, service, simulation,
-               f"sqlite:///{store_path}")
+    label = f"sqlite:///{store_path}"
+    app = App(paths, settings, settings_file, store, engine, service, simulation, label)
+    if session is not None:
+        attach_supabase(app, session)
+    return app
+
+
+def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
+    """Wire the Supabase agent into the app: upload after each sync, and the
+    hooks the scheduler and the tray call."""
+    from mt5tray.store.outbox import OutboxingStore
+    from mt5tray.store.supabase_agent import SupabaseAgent
+
+    assert isinstance(app.store, OutboxingStore)
+    settings = app.settings
+    agent = SupabaseAgent(app.store, session, app.engine.agent, settings.supabase.batch_size,
+                          default_history_days=lambda: settings.full_resync_days)
+    app.service.subscribe(agent.on_sync_event)
+    app.remote = agent
+    app.store_label = f"supabase {session.url} (local mirror {app.store_label})"
+    app.flush_outbox = agent.flush
+    app.poll_remote_requests = lambda: agent.poll_requests(app.service)
+    app.heartbeat = agent.heartbeat
+    app.pending_uploads = agent.pending_uploads
+    app.signed_in_user = agent.signed_in_user
+    app.service_role_warning = agent.service_role_warning
+    app.sign_in = session.sign_in
+    app.sign_out = session.sign_out
+    app._closers.append(agent.close)
+    return agent

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     problem = usable_backend_problem()
     report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
     report.check("store", lambda: _store(args, simulation))
+    _supabase_checks(report, args, simulation)
     return 1 if report.failed else 0
 
 
@@ -94,3 +95,35 @@ def _store(args: argparse.Namespace, simulation: Simulation | None) -> str:
     finally:
         app.close()
     return f"{app.store_label} reachable ({count} account(s) in it)"
+
+
+def _supabase_checks(report: Report, args: argparse.Namespace,
+                     simulation: Simulation | None) -> None:
+    """Reachable, signed in as whom, schema present; warn about a secret key."""
+    try:
+        app = build_app(simulation, args.store)
+    except Mt5TrayError as exc:
+        report.line("FAIL", "supabase", exc.message)
+        return
+    try:
+        agent = app.remote
+        if agent is None:
+            return
+        warning = agent.service_role_warning()
+        if warning:
+            report.line("WARN", "supabase key", warning)
+        session = agent.session
+        try:
+            _, email = session.user()
+            session.call(lambda: session.client.table("trading_accounts").select("id")
+                         .limit(1).execute())
+            session.call(lambda: session.client.table("sync_requests").select("id")
+                         .limit(1).execute())
+        except Mt5TrayError as exc:
+            report.line("FAIL", "supabase", exc.message)
+            return
+        pending = agent.pending_uploads()
+        report.line("OK", "supabase", f"{session.url} reachable, signed in as {email}, schema "
+                    f"present; {pending} rows waiting to upload")
+    finally:
+        app.close()

@@ -26,6 +26,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                          help="re-import all history (implies --full)")
     add_common_source_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per account")
+    parser.add_argument("--remote-requests", action="store_true",
+                        help="serve pending Sync Now requests from the web journal instead "
+                             "(Supabase store)")
     parser.set_defaults(handler=run)
 
 
@@ -33,8 +36,8 @@ def add_common_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--simulate", nargs="?", const="live-demo", metavar="FILE",
                         help="use the simulated terminal: a scenario FILE, or the live demo")
     parser.add_argument("--store", metavar="URL",
-                        help="sqlite:///PATH for a local journal (default: the configured "
-                             "store; simulated runs use their own journal)")
+                        help="sqlite:///PATH for a local journal, or 'supabase' (default: the "
+                             "configured store; simulated runs use their own journal)")
 
 
 def _positive_int(text: str) -> int:
@@ -63,6 +66,11 @@ def select_accounts(args: argparse.Namespace, app_settings, simulation) -> list[
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.remote_requests:
+        from mt5tray.commands import serve_requests
+
+        args.once, args.interval = True, 0.0
+        return serve_requests.run(args)
     simulation = Simulation.from_arg(args.simulate)
     app = build_app(simulation, args.store)
     try:
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         results = app.service.sync_all(
             SyncType.FULL if full else SyncType.INCREMENTAL, Trigger.CLI, days, refs
         )
+        upload = _upload_status(app)
     finally:
         app.close()
     if args.json:
@@ -82,4 +91,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"Simulated terminal -> {app.store_label}")
         for result in results:
             print(result.summary())
+        if upload:
+            print(upload)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _upload_status(app) -> str | None:
+    """One line on the Supabase upload (the service listener already tried it)."""
+    if app.remote is None:
+        return None
+    pending = app.remote.pending_uploads()
+    if not pending:
+        return "Supabase: everything uploaded."
+    reason = f": {app.remote.last_error}" if app.remote.last_error else ""
+    return f"Supabase: {pending} rows wait to upload{reason}"

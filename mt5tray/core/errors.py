@@ -102,3 +102,15 @@ class StoreRejected(ActionRequired):
     """The store refused the data in a way retrying cannot fix."""
 
     title = "Store refused the data"
+
+
+class StoreAuthRequired(ActionRequired):
+    """The online store needs the user to sign in (again)."""
+
+    title = "Sign in to Supabase"
+
+
+class StoreMisconfigured(ActionRequired):
+    """The online store's URL, key or schema is wrong; settings or setup must change."""
+
+    title = "Supabase setup problem"

@@ -98,7 +98,29 @@ CREATE TABLE sync_cursors (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# v2: the Supabase outbox (encrypted payloads waiting for upload, in sync
+# order) and the remote ids of local accounts, per Supabase project and user.
+_V2 = """
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    nonce BLOB NOT NULL,
+    payload BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE remote_accounts (
+    account_id TEXT NOT NULL REFERENCES trading_accounts(id) ON DELETE CASCADE,
+    project TEXT NOT NULL,
+    remote_user_id TEXT NOT NULL,
+    remote_id TEXT NOT NULL,
+    PRIMARY KEY (account_id, project, remote_user_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

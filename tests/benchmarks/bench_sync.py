@@ -99,8 +99,8 @@ def main() -> None:
         print(f"{case:10} history {best['history_deals']:>7} deals: {best['seconds']:.3f} s, "
               f"{best['rows_written']} rows ({best['deals_inserted']} deals + "
               f"{best['trades_upserted']} trades), {best['rows_per_s']} rows/s, "
-              f"peak RSS {best['peak_rss_mb']} MB (simulator alone {best['rss_after_building_sim_mb']}"
-              f" MB, built in {best['sim_build_s']} s)")
+              f"peak RSS {best['peak_rss_mb']} MB (simulator alone "
+              f"{best['rss_after_building_sim_mb']} MB, built in {best['sim_build_s']} s)")
     ratio = results["incr-100k"]["seconds"] / results["incr-1k"]["seconds"]
     print(f"incremental 100k / 1k: {ratio:.2f}x (target <= 1.5x)")
 

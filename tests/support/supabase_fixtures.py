@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-
 from supabase import Client, ClientOptions, create_client
 
 from .gateway import Gateway, create_user

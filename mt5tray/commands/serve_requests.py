@@ -1,0 +1,47 @@
+"""`mt5tray serve-requests`: remote "Sync Now" without the tray (headless PCs).
+
+Polls Supabase for the web journal's sync requests of this PC's accounts,
+serves them, uploads, and heartbeats; `--once` does one round (cron, tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from mt5tray.bootstrap import SUPABASE, Simulation, build_app
+from mt5tray.commands.sync import add_common_source_options
+from mt5tray.core.errors import SettingsError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve-requests",
+                                 help="serve the web journal's Sync Now requests (Supabase)")
+    parser.add_argument("--once", action="store_true", help="one round, then exit")
+    parser.add_argument("--interval", type=float, default=60.0, metavar="S",
+                        help="seconds between rounds (default 60)")
+    add_common_source_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    simulation = Simulation.from_arg(args.simulate)
+    app = build_app(simulation, args.store)
+    try:
+        if app.remote is None:
+            raise SettingsError(f"Remote requests need the Supabase store: pass --store "
+                                f"{SUPABASE} or set store = '{SUPABASE}' in settings.")
+        failed = False
+        while True:
+            report = app.remote.tick(app.service)
+            for outcome in report.served:
+                print(f"request {outcome.request_id}: {outcome.status}"
+                      + (f" - {outcome.error}" if outcome.error else ""))
+            if report.error is not None:
+                print(f"mt5tray: {report.error}")
+                failed = True
+            if args.once:
+                return 1 if failed else 0
+            time.sleep(args.interval)
+    finally:
+        app.close()

@@ -1,0 +1,256 @@
+"""The transactional outbox of the Supabase store: what a sync wrote locally,
+queued for upload in the same SQLite transaction, encrypted at rest.
+
+`OutboxingStore` is the local journal (it stays the engine's store and the
+mirror) plus one rule: every write that Supabase must see (a sync's batch,
+a started or failed sync, an interrupted one, a heartbeat) also queues its
+rows here before the transaction commits. So a crash either keeps both the
+journal change and its upload, or neither; the flusher then drains the
+queue in order and deletes entries only once Supabase acknowledged them.
+
+Rows are queued in the data-contract shape with the *local* account id; the
+flusher swaps in the remote id. Every row of a kind carries the same keys,
+because PostgREST builds one column list per request.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
+from mt5tray.core.models import Row, SyncBatch
+from mt5tray.store.local import SYNC_LOG_COLUMNS, LocalStore, now_iso
+from mt5tray.store.outbox_crypto import OutboxCipher
+
+# Columns sent to Supabase. `is_active` is left out on purpose: the web app
+# owns it, and an upsert must not switch an account back on.
+ACCOUNT_COLUMNS = (
+    "login", "server", "name", "company", "currency", "leverage", "trade_mode", "margin_mode",
+    "balance", "credit", "equity", "margin", "margin_free", "margin_level", "floating_profit",
+    "server_utc_offset_minutes", "last_sync_at", "last_successful_sync_at",
+    "last_connection_error", "sync_failure_count", "agent_last_seen_at", "agent_version",
+    "agent_host",
+)
+EQUITY_COLUMNS = (
+    "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
+)
+# kind -> (columns, natural key); trading_accounts is keyed by the local id.
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "trading_accounts": (("id", *ACCOUNT_COLUMNS), ("id",)),
+    "deals": (DEAL_COLUMNS, ("account_id", "ticket")),
+    "trades": (TRADE_COLUMNS, ("account_id", "ticket")),
+    "equity_snapshots": (EQUITY_COLUMNS, ("account_id", "time")),
+    "sync_logs": (SYNC_LOG_COLUMNS, ("id",)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    kind: str
+    account_id: str
+    rows: list[Row]
+
+
+def _aad(kind: str, account_id: str) -> bytes:
+    # Binds a payload to its row's kind and account: a swapped payload fails to open.
+    return f"mt5tray-outbox:{kind}:{account_id}".encode()
+
+
+class Outbox:
+    """Queue, read and acknowledge outbox entries on the journal's connection."""
+
+    def __init__(self, store: LocalStore, cipher: OutboxCipher, chunk_rows: int = 500) -> None:
+        self._store = store
+        self.cipher = cipher
+        self.chunk_rows = max(chunk_rows, 1)
+
+    # --- queueing (inside the caller's transaction) ------------------------------
+
+    def enqueue(self, conn: sqlite3.Connection, kind: str, account_id: str,
+                rows: Sequence[Row]) -> None:
+        columns = KINDS[kind][0]
+        shaped = [{c: row.get(c) for c in columns} for row in rows]
+        stamp = now_iso()
+        for start in range(0, len(shaped), self.chunk_rows):
+            chunk = shaped[start : start + self.chunk_rows]
+            nonce, payload = self.cipher.seal(chunk, _aad(kind, account_id))
+            conn.execute(
+                "INSERT INTO outbox (kind, account_id, row_count, nonce, payload, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (kind, account_id, len(chunk), nonce, payload, stamp),
+            )
+
+    def enqueue_account(self, conn: sqlite3.Connection, account_id: str) -> None:
+        """The account's full local row as it is now (snapshot and health)."""
+        row = conn.execute("SELECT * FROM trading_accounts WHERE id = ?", (account_id,)).fetchone()
+        if row is not None:
+            self.enqueue(conn, "trading_accounts", account_id, [dict(row)])
+
+    def enqueue_sync_logs(self, conn: sqlite3.Connection, account_id: str,
+                          ids: Sequence[str]) -> None:
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(f"SELECT * FROM sync_logs WHERE id IN ({marks})", tuple(ids))
+        self.enqueue(conn, "sync_logs", account_id, [dict(r) for r in rows])
+
+    def enqueue_batch(self, conn: sqlite3.Connection, batch: SyncBatch) -> None:
+        """LocalStore's on_commit hook: a successful sync's rows, in order."""
+        self.enqueue_account(conn, batch.account_id)
+        self.enqueue(conn, "deals", batch.account_id, batch.new_deals)
+        self.enqueue(conn, "trades", batch.account_id, batch.trades)
+        self.enqueue(conn, "equity_snapshots", batch.account_id, [batch.equity_snapshot])
+        self.enqueue(conn, "sync_logs", batch.account_id, [batch.sync_log])
+
+    # --- draining --------------------------------------------------------------------
+
+    def take(self, max_rows: int) -> list[OutboxEntry]:
+        """The oldest entries, in order, up to about `max_rows` rows (at least one)."""
+        entries: list[OutboxEntry] = []
+        total = 0
+        for row in self._store.query(
+            "SELECT id, kind, account_id, row_count, nonce, payload FROM outbox ORDER BY id "
+            "LIMIT ?", (max(max_rows // self.chunk_rows, 1) + 16,)
+        ):
+            if entries and total + row["row_count"] > max_rows:
+                break
+            rows = self.cipher.open(row["nonce"], row["payload"],
+                                    _aad(row["kind"], row["account_id"]))
+            entries.append(OutboxEntry(row["id"], row["kind"], row["account_id"], rows))
+            total += row["row_count"]
+        return entries
+
+    def acknowledge(self, ids: Sequence[int]) -> None:
+        """Supabase has these entries: drop them."""
+        with self._store.transaction() as conn:
+            conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def pending_rows(self) -> int:
+        return int(self._store.query("SELECT coalesce(sum(row_count), 0) FROM outbox")[0][0])
+
+    # --- remote account ids -------------------------------------------------------------
+
+    def remote_ids(self, project: str, user_id: str) -> dict[str, str]:
+        rows = self._store.query(
+            "SELECT account_id, remote_id FROM remote_accounts WHERE project = ? AND "
+            "remote_user_id = ?", (project, user_id))
+        return {r[0]: r[1] for r in rows}
+
+    def remember_remote_ids(self, project: str, user_id: str, mapping: dict[str, str]) -> None:
+        with self._store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO remote_accounts (account_id, project, remote_user_id, remote_id) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (account_id, project, remote_user_id) "
+                "DO UPDATE SET remote_id = excluded.remote_id",
+                [(local, project, user_id, remote) for local, remote in mapping.items()],
+            )
+
+    def account_row(self, account_id: str) -> Row | None:
+        rows = self._store.query("SELECT * FROM trading_accounts WHERE id = ?", (account_id,))
+        if not rows:
+            return None
+        return {c: rows[0][c] for c in KINDS["trading_accounts"][0]}
+
+
+class OutboxingStore(LocalStore):
+    """The local journal that also queues every change for Supabase."""
+
+    def __init__(self, path: Path | str, cipher: OutboxCipher, chunk_rows: int = 500) -> None:
+        self.outbox = Outbox(self, cipher, chunk_rows)
+        self._depth = 0
+        super().__init__(path, on_commit=self.outbox.enqueue_batch)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Re-entrant: a write of LocalStore called inside ours joins it, so its
+        change and the outbox entry commit together."""
+        with self._lock:
+            if self._depth:
+                yield self._conn
+                return
+            with super().transaction() as conn:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
+
+    def start_sync(self, sync_log: Row) -> None:
+        with self.transaction() as conn:
+            super().start_sync(sync_log)
+            self.outbox.enqueue_account(conn, sync_log["account_id"])
+            self.outbox.enqueue_sync_logs(conn, sync_log["account_id"], [sync_log["id"]])
+
+    def record_failure(self, account_id: str, sync_log: Row, error: str) -> None:
+        with self.transaction() as conn:
+            super().record_failure(account_id, sync_log, error)
+            self.outbox.enqueue_account(conn, account_id)
+            self.outbox.enqueue_sync_logs(conn, account_id, [sync_log["id"]])
+
+    def recover_interrupted_syncs(self) -> int:
+        with self.transaction() as conn:
+            stale = conn.execute(
+                "SELECT id, account_id FROM sync_logs WHERE status = 'processing'").fetchall()
+            count = super().recover_interrupted_syncs()
+            by_account: dict[str, list[str]] = {}
+            for row in stale:
+                by_account.setdefault(row["account_id"], []).append(row["id"])
+            for account_id, ids in by_account.items():
+                self.outbox.enqueue_sync_logs(conn, account_id, ids)
+        return count
+
+    def heartbeat(self, version: str, host: str) -> int:
+        """Stamp the agent on every active account and queue the rows; returns
+        how many accounts were stamped."""
+        stamp = now_iso()
+        with self.transaction() as conn:
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM trading_accounts WHERE is_active = 1").fetchall()]
+            conn.execute(
+                "UPDATE trading_accounts SET agent_last_seen_at = ?, agent_version = ?, "
+                "agent_host = ?, updated_at = ? WHERE is_active = 1",
+                (stamp, version, host, stamp),
+            )
+            for account_id in ids:
+                self.outbox.enqueue_account(conn, account_id)
+        return len(ids)
+
+    def pending_uploads(self) -> int:
+        return self.outbox.pending_rows()
+
+    def backfill_unmapped(self, project: str) -> int:
+        """Queue the whole local history of accounts this Supabase project has
+        never received, so switching from the local journal to Supabase (or
+        restoring a journal) uploads what was synced before, not only what
+        comes next. Accounts with uploads still queued are left alone: their
+        first flush is under way. Returns the accounts queued."""
+        with self.transaction() as conn:
+            accounts = [r[0] for r in conn.execute(
+                "SELECT a.id FROM trading_accounts a WHERE NOT EXISTS (SELECT 1 FROM "
+                "remote_accounts m WHERE m.account_id = a.id AND m.project = ?) AND NOT EXISTS "
+                "(SELECT 1 FROM outbox o WHERE o.account_id = a.id)", (project,)).fetchall()]
+            for account_id in accounts:
+                self.outbox.enqueue_account(conn, account_id)
+                for kind in ("deals", "trades", "equity_snapshots", "sync_logs"):
+                    rows = conn.execute(f"SELECT * FROM {kind} WHERE account_id = ?",
+                                        (account_id,))
+                    self.outbox.enqueue(conn, kind, account_id, [dict(r) for r in rows])
+        return len(accounts)
+
+
+def rows_by_kind(entries: Sequence[OutboxEntry]) -> dict[str, dict[tuple[Any, ...], Row]]:
+    """Entries merged per kind and natural key, later rows winning: the same
+    end state as replaying them one by one, in far fewer requests."""
+    merged: dict[str, dict[tuple[Any, ...], Row]] = {kind: {} for kind in KINDS}
+    for entry in entries:
+        keys = KINDS[entry.kind][1]
+        bucket = merged[entry.kind]
+        for row in entry.rows:
+            key = tuple(row[k] for k in keys)
+            bucket.pop(key, None)
+            bucket[key] = row
+    return merged

@@ -1,0 +1,143 @@
+"""The flusher: drains the outbox into Supabase, in order, exactly once in effect.
+
+Each round takes the oldest entries (a few thousand rows), merges them per
+table and natural key (later rows win, which also removes the duplicate keys
+PostgreSQL refuses inside one upsert), resolves the remote account ids, and
+upserts table by table (accounts first, for the foreign keys) in batches of
+`batch_size` with `on_conflict` on the natural keys and minimal returns.
+Entries are deleted only after every request of the round succeeded; a
+round cut short is replayed whole, which is harmless because every write is
+an idempotent upsert.
+
+Retries: network errors, 5xx and 429 with exponential backoff (tenacity);
+a refused access token is refreshed once and the request retried; nothing
+else is retried, since it cannot succeed until the user acts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from postgrest.types import ReturnMethod
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from mt5tray.core.errors import StoreAuthRequired, StoreUnavailable
+from mt5tray.core.models import Row
+from mt5tray.store.outbox import KINDS, Outbox, OutboxEntry, rows_by_kind
+from mt5tray.store.supabase_errors import TokenRejected
+from mt5tray.store.supabase_session import SupabaseSession
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHILD_TABLES = ("deals", "trades", "equity_snapshots", "sync_logs")
+ACCOUNT_CONFLICT = "user_id,server,login"
+
+
+class SupabaseFlusher:
+    """Pushes outbox entries to Supabase; one flush at a time."""
+
+    def __init__(self, session: SupabaseSession, outbox: Outbox, batch_size: int = 500,
+                 attempts: int = 4, backoff_s: float = 0.5, round_batches: int = 10,
+                 parallel: int = 4) -> None:
+        self.session = session
+        self.outbox = outbox
+        self.batch_size = max(batch_size, 1)
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.round_rows = self.batch_size * round_batches
+        self.parallel = parallel
+        self._lock = threading.Lock()
+
+    def flush(self) -> int:
+        """Send everything waiting; returns the rows acknowledged. Raises the
+        typed error that stopped it (the rest stays queued)."""
+        sent = 0
+        with self._lock:
+            while entries := self.outbox.take(self.round_rows):
+                user_id, _ = self.with_retries(self.session.user)
+                self._push(entries, user_id)
+                self.outbox.acknowledge([e.id for e in entries])
+                sent += sum(len(e.rows) for e in entries)
+        if sent:
+            log.info("Uploaded %d rows to Supabase", sent)
+        return sent
+
+    # --- one round -----------------------------------------------------------------------
+
+    def _push(self, entries: Sequence[OutboxEntry], user_id: str) -> None:
+        merged = rows_by_kind(entries)
+        ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
+        jobs = []
+        for table in CHILD_TABLES:
+            rows = [self._remote_row(row, ids) for row in merged[table].values()]
+            conflict = ",".join(KINDS[table][1])
+            for start in range(0, len(rows), self.batch_size):
+                jobs.append((table, rows[start : start + self.batch_size], conflict))
+        if len(jobs) <= 1 or self.parallel <= 1:
+            for job in jobs:
+                self._upsert(*job)
+            return
+        # Child batches are independent once the accounts exist (keys are
+        # unique after merging), so they may travel side by side: round trips,
+        # not the database, bound the speed. Any failure fails the round.
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="supabase-upload") as pool:
+            for future in [pool.submit(self._upsert, *job) for job in jobs]:
+                future.result()
+
+    def _remote_account_ids(self, entries: Sequence[OutboxEntry],
+                            queued: dict[tuple[Any, ...], Row], user_id: str) -> dict[str, str]:
+        """local account id -> remote id. Upserts every queued account row (its
+        snapshot and heartbeat) and any account not yet known to this user."""
+        known = self.outbox.remote_ids(self.session.url, user_id)
+        accounts = {row["id"]: row for row in queued.values()}
+        for entry in entries:
+            if entry.account_id not in known and entry.account_id not in accounts:
+                row = self.outbox.account_row(entry.account_id)
+                if row is not None:
+                    accounts[entry.account_id] = row
+        if not accounts:
+            return known
+        by_identity = {(row["server"], row["login"]): local for local, row in accounts.items()}
+        body = [{k: v for k, v in row.items() if k != "id"} for row in accounts.values()]
+        returned = self.with_retries(lambda: self.session.client.table("trading_accounts")
+                                      .upsert(body, on_conflict=ACCOUNT_CONFLICT).execute())
+        fresh = {by_identity[(r["server"], r["login"])]: str(r["id"]) for r in returned.data}
+        if fresh != {k: known.get(k) for k in fresh}:
+            self.outbox.remember_remote_ids(self.session.url, user_id, fresh)
+        return {**known, **fresh}
+
+    @staticmethod
+    def _remote_row(row: Row, ids: dict[str, str]) -> Row:
+        return {**row, "account_id": ids[row["account_id"]]}
+
+    def _upsert(self, table: str, rows: list[Row], conflict: str) -> None:
+        self.with_retries(lambda: self.session.client.table(table).upsert(
+            rows, on_conflict=conflict, returning=ReturnMethod.minimal,
+            default_to_null=True).execute())
+
+    # --- retries -------------------------------------------------------------------------
+
+    def with_retries(self, fn: Callable[[], T]) -> T:
+        """Transient failures retried with backoff; a refused token refreshed once."""
+        refreshed = False
+        for attempt in Retrying(
+            retry=retry_if_exception_type(StoreUnavailable),
+            wait=wait_exponential(multiplier=self.backoff_s, max=8),
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+        ):
+            with attempt:
+                try:
+                    return self.session.call(fn)
+                except TokenRejected as exc:
+                    if refreshed:
+                        raise StoreAuthRequired(f"{exc.message}") from exc
+                    refreshed = True
+                    self.session.refresh()
+                    return self.session.call(fn)
+        raise AssertionError("unreachable")  # pragma: no cover

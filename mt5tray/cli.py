@@ -12,7 +12,16 @@ import logging
 import sys
 
 from mt5tray import __version__
-from mt5tray.commands import accounts, doctor, status, sync
+from mt5tray.commands import (
+    accounts,
+    autostart,
+    doctor,
+    login,
+    serve_requests,
+    status,
+    sync,
+    tray,
+)
 from mt5tray.core.errors import Mt5TrayError, SecretStoreError, SettingsError
 from mt5tray.logs import setup_logging
 from mt5tray.paths import app_paths
@@ -29,17 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show progress (-v) or debug detail (-vv) on stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (sync, status, accounts, doctor):
+    for module in (sync, status, accounts, doctor, tray, login, serve_requests, autostart):
         module.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return EXIT_USAGE
+    if getattr(args, "handler", None) is None:  # no command: start the tray
+        args = parser.parse_args([*argv, "tray"])
     stderr_level = (logging.ERROR, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     setup_logging(app_paths().log_dir, logging.INFO, stderr_level)
     try:
@@ -56,5 +65,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def gui_main() -> int:
-    """Entry point of the windowed build (no console)."""
+    """Entry point of the windowed build (no console).
+
+    A windowed exe (and pythonw) has no stdout/stderr: sys.stdout and
+    sys.stderr are None and the first print or log line would raise.
+    """
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     return main(sys.argv[1:])

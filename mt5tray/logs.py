@@ -66,10 +66,14 @@ class MemoryLogHandler(logging.Handler):
         super().__init__()
         self.records: deque[tuple[int, str]] = deque(maxlen=capacity)
         self.listeners: list[Callable[[int, str], None]] = []
+        # Lines ever appended: with `records`, read under `self.lock`, a reader
+        # knows which lines are new even after the ring dropped old ones.
+        self.total = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         line = self.format(record)
         self.records.append((record.levelno, line))
+        self.total += 1
         for listener in list(self.listeners):
             listener(record.levelno, line)
 

@@ -7,7 +7,8 @@
 #    Qt's runtime libraries, gnome-keyring (a real Secret Service keyring),
 #    binutils for PyInstaller. Skipped when already installed.
 # 2. A virtualenv (.venv, or $MT5TRAY_VENV) with the project and its test extra.
-# 3. pytest inside a private D-Bus session with an unlocked gnome-keyring, so
+# 3. The PyInstaller build check (tests/build_check.sh): build, start, quit.
+# 4. pytest inside a private D-Bus session with an unlocked gnome-keyring, so
 #    the keyring tests use a real backend. PostgreSQL, Xvfb and the tray host
 #    are started by the test fixtures themselves, on free ports/displays.
 set -euo pipefail
@@ -42,6 +43,13 @@ VENV="${MT5TRAY_VENV:-.venv}"
 export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 export MT5TRAY_TEST_ARTIFACTS="${MT5TRAY_TEST_ARTIFACTS:-$PWD/test-artifacts}"
 mkdir -p "$MT5TRAY_TEST_ARTIFACTS"
+
+# The packaged app: build build.spec and start the result (skip with
+# MT5TRAY_SKIP_BUILD_CHECK=1 for a quick local run). First, so that pytest's
+# summary stays the last line.
+if [ "${MT5TRAY_SKIP_BUILD_CHECK:-0}" != 1 ]; then
+  bash tests/build_check.sh "$VENV/bin/python"
+fi
 
 exec dbus-run-session -- bash -c '
   echo -n "mt5tray-test-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1

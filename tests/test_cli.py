@@ -157,3 +157,19 @@ def test_live_demo_account_syncs_and_then_reads_incrementally(home):
     assert again["sync_type"] == "incremental" and again["status"] == "success"
     assert again["positions_created"] + again["positions_updated"] >= 1
     assert again["deals_inserted"] < result["deals_inserted"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG autostart file is Linux's mechanism")
+def test_autostart_on_off_status_writes_the_xdg_entry(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    entry = tmp_path / "xdg" / "autostart" / "mt5tray.desktop"
+    assert run(home, "autostart", "status").stdout.startswith("off")
+    on = run(home, "autostart", "on")
+    assert on.returncode == 0, on.stderr
+    assert entry.exists() and "tray" in entry.read_text()
+    assert run(home, "autostart", "status").stdout.startswith("on")
+    settings = json.loads((home / "config" / "settings.json").read_text())
+    assert settings["start_at_login"] is True
+    assert run(home, "autostart", "off").returncode == 0
+    assert not entry.exists() or "Hidden=true" in entry.read_text()
+    assert run(home, "autostart", "status").stdout.startswith("off")

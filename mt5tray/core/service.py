@@ -29,6 +29,8 @@ class SyncEvent:
     account: AccountRef
     result: SyncResult | None = None
     retry_in_s: float | None = None
+    # Set on "started": lets the UI show a progress bar for a full import.
+    sync_type: SyncType | None = None
 
 
 Listener = Callable[[SyncEvent], None]
@@ -59,10 +61,26 @@ class SyncService:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_manual: dict[tuple[int | None, str | None], float] = field(default_factory=dict)
     _running: AccountRef | None = None
+    # What the status window shows between syncs: the last result and the
+    # failure streak of each account, keyed like the rate limit.
+    last_results: dict[tuple[int | None, str | None], SyncResult] = field(default_factory=dict)
+    failure_streaks: dict[tuple[int | None, str | None], int] = field(default_factory=dict)
+    _manual_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def busy(self) -> bool:
         return self._running is not None
+
+    @property
+    def running(self) -> AccountRef | None:
+        """The account being synced right now, if any."""
+        return self._running
+
+    def last_result(self, account: AccountRef) -> SyncResult | None:
+        return self.last_results.get(_key(account))
+
+    def failure_streak(self, account: AccountRef) -> int:
+        return self.failure_streaks.get(_key(account), 0)
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
@@ -75,10 +93,21 @@ class SyncService:
                 log.exception("A sync listener failed")
 
     def seconds_until_manual_allowed(self, account: AccountRef) -> float:
-        last = self._last_manual.get((account.login, account.server))
+        last = self._last_manual.get(_key(account))
         if last is None:
             return 0.0
         return max(self.cooldown_s - (self.clock() - last), 0.0)
+
+    def reserve_manual(self, account: AccountRef) -> None:
+        """Claim this account's Sync Now slot, or raise RateLimited (and tell
+        listeners). Cheap and I/O-free, so the GUI can ask before it queues a
+        sync on the worker thread and answer a second click at once."""
+        with self._manual_lock:
+            left = self.seconds_until_manual_allowed(account)
+            if left > 0:
+                self._emit(SyncEvent("rate_limited", account, retry_in_s=left))
+                raise RateLimited(account, left)
+            self._last_manual[_key(account)] = self.clock()
 
     def sync_one(
         self,
@@ -86,23 +115,27 @@ class SyncService:
         sync_type: SyncType = SyncType.INCREMENTAL,
         trigger: Trigger = Trigger.SCHEDULE,
         history_days: int | None = 30,
+        reserved: bool = False,
     ) -> SyncResult:
-        """Run one sync now, waiting for any sync already running."""
-        if trigger in (Trigger.MANUAL, Trigger.REMOTE):
-            left = self.seconds_until_manual_allowed(account)
-            if left > 0:
-                self._emit(SyncEvent("rate_limited", account, retry_in_s=left))
-                raise RateLimited(account, left)
-            self._last_manual[(account.login, account.server)] = self.clock()
+        """Run one sync now, waiting for any sync already running.
+        `reserved`: the caller already claimed the Sync Now slot."""
+        if trigger in (Trigger.MANUAL, Trigger.REMOTE) and not reserved:
+            self.reserve_manual(account)
         with self._lock:
             self._running = account
-            self._emit(SyncEvent("started", account))
+            self._emit(SyncEvent("started", account, sync_type=sync_type))
             try:
                 result = self.engine.sync(SyncRequest(account, sync_type, trigger, history_days))
             finally:
                 self._running = None
+        self._remember(account, result)
         self._emit(SyncEvent("finished", account, result))
         return result
+
+    def _remember(self, account: AccountRef, result: SyncResult) -> None:
+        key = _key(account)
+        self.last_results[key] = result
+        self.failure_streaks[key] = 0 if result.ok else self.failure_streaks.get(key, 0) + 1
 
     def sync_all(
         self,
@@ -126,3 +159,7 @@ class SyncService:
             log.info("Automatic sync is paused; skipping this run")
             return []
         return self.sync_all(trigger=Trigger.SCHEDULE)
+
+
+def _key(account: AccountRef) -> tuple[int | None, str | None]:
+    return (account.login, account.server)

@@ -1,0 +1,169 @@
+"""The tray app's composition: Qt application, single instance, scheduler,
+tray, windows, clean shutdown.
+
+`run_tray()` is what `mt5tray tray` (and `mt5tray` alone) calls. Windows are
+created on first use, so an idle tray costs little. SIGTERM/SIGINT quit the
+event loop cleanly (a wake-up socket lets Python run its handler while Qt
+sleeps), so a running sync finishes its transaction before the exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from mt5tray.autostart import Autostart, autostart_for_platform
+from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.config import Settings
+from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.hooks import OptionalJobs
+from mt5tray.core.runtime import Runtime
+from mt5tray.core.scheduler import SyncScheduler
+from mt5tray.logs import memory_handler
+from mt5tray.secrets import KeyringSecrets
+from mt5tray.store.local_status import status_summary
+from mt5tray.ui.bridge import Bridge
+from mt5tray.ui.icons import app_icon
+from mt5tray.ui.log_window import LogWindow
+from mt5tray.ui.settings_dialog import SettingsDialog
+from mt5tray.ui.single_instance import SingleInstance
+from mt5tray.ui.status_window import StatusWindow
+from mt5tray.ui.tray import Tray, TrayCallbacks
+
+log = logging.getLogger(__name__)
+READY_FILE_ENV = "MT5TRAY_READY_FILE"  # tests and the idle benchmark wait on it
+STARTUP_DELAY_ENV = "MT5TRAY_STARTUP_DELAY_S"
+
+
+class TrayShell(QObject):
+    """Owns the running tray app's parts; one per process."""
+
+    def __init__(self, app: App, autostart: Autostart | None = None,
+                 startup_delay_s: float = 5.0) -> None:
+        super().__init__()
+        self.app = app
+        self.hooks = OptionalJobs.from_app(app)
+        self.autostart = autostart or autostart_for_platform()
+        self.scheduler = SyncScheduler(app.service, app.settings.sync_interval_minutes * 60.0,
+                                       self.hooks, startup_delay_s=startup_delay_s)
+        self.runtime = Runtime(app.service, self.scheduler, self.hooks)
+        self.bridge = Bridge(app.service, memory_handler, self)
+        callbacks = TrayCallbacks(
+            self.show_status, self.show_logs, self.show_settings, QApplication.quit,
+            notifications_on=lambda: self.app.settings.notifications,
+            full_resync_days=lambda: self.app.settings.full_resync_days)
+        self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks, self)
+        self._status: StatusWindow | None = None
+        self._logs: LogWindow | None = None
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.tray.show()
+        QTimer.singleShot(0, self._ready)
+
+    def _ready(self) -> None:
+        available = QSystemTrayIcon.isSystemTrayAvailable()
+        log.info("Tray icon shown (system tray available: %s)", available)
+        if not available and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            log.warning("No system tray here; showing the status window instead")
+            self.show_status()
+        ready = os.environ.get(READY_FILE_ENV)
+        if ready:
+            Path(ready).write_text(json.dumps({"pid": os.getpid(), "time": time.time(),
+                                               "tray_available": available}))
+
+    def stop(self) -> None:
+        self.bridge.close()
+        self.runtime.shutdown()
+        self.tray.icon.hide()
+
+    # --- windows --------------------------------------------------------------------
+
+    def status_window(self) -> StatusWindow:
+        if self._status is None:
+            summary = lambda: status_summary(self.app.store, self.hooks.pending())  # noqa: E731
+            self._status = StatusWindow(self.runtime, self.bridge, summary,
+                                        lambda: self.app.settings)
+        return self._status
+
+    def show_status(self) -> None:
+        self.status_window().present()
+
+    def show_logs(self) -> None:
+        if self._logs is None:
+            self._logs = LogWindow(self.bridge, memory_handler, self.app.paths.log_dir)
+        self._logs.present()
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.app.settings, self.app.settings_file, KeyringSecrets(),
+                                self.autostart, self.hooks, self.apply_settings)
+        dialog.setWindowIcon(app_icon())
+        dialog.exec()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use saved settings at once: accounts, tuning, interval."""
+        self.app.settings = settings
+        simulation = self.app.simulation
+        self.app.service.accounts = lambda: account_refs(settings, simulation)
+        self.app.engine.tuning = settings.tuning()
+        self.scheduler.set_interval(settings.sync_interval_minutes * 60.0)
+        self.tray.refresh()
+
+
+def quit_on_signals(qapp: QApplication) -> QSocketNotifier | None:
+    """SIGTERM and SIGINT end the event loop the way Quit does."""
+    try:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno())
+    except (OSError, ValueError):
+        return None
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, qapp)
+    notifier.activated.connect(lambda *_: reader.recv(64))
+    notifier._sockets = (reader, writer)  # type: ignore[attr-defined] - keep them alive
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: qapp.quit())
+    return notifier
+
+
+def run_tray(simulate: str | None, store_url: str | None, argv: list[str] | None = None) -> int:
+    qapp = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("mt5tray")
+    qapp.setQuitOnLastWindowClosed(False)
+    qapp.setWindowIcon(app_icon())
+    guard = SingleInstance()
+    if not guard.acquire():
+        log.info("mt5tray is already running; asked it to show its status window")
+        return 0
+    try:
+        app = build_app(Simulation.from_arg(simulate), store_url)
+    except Mt5TrayError as exc:
+        log.error("Cannot start: %s", exc)
+        QMessageBox.critical(None, exc.title, exc.message)
+        guard.release()
+        return 2
+    delay = float(os.environ.get(STARTUP_DELAY_ENV, "5"))
+    shell = TrayShell(app, startup_delay_s=delay)
+    guard.activation_requested.connect(shell.show_status)
+    notifier = quit_on_signals(qapp)
+    shell.start()
+    try:
+        code = qapp.exec()
+    finally:
+        shell.stop()
+        guard.release()
+        app.close()
+        del notifier
+    log.info("mt5tray stopped")
+    return int(code)

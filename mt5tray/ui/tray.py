@@ -1,0 +1,175 @@
+"""The tray icon and its menu: paints the runtime's health, forwards clicks.
+
+No policy here: states, tooltips and which results deserve a notification
+come from core.health; what a click does comes from core.runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QInputDialog, QMenu, QSystemTrayIcon
+
+from mt5tray.autostart import Autostart, AutostartStatus
+from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.health import Notice, NoticePolicy, tooltip
+from mt5tray.core.models import AccountRef
+from mt5tray.core.runtime import Runtime
+from mt5tray.core.service import SyncEvent
+from mt5tray.ui.bridge import Bridge
+from mt5tray.ui.icons import state_icon
+
+log = logging.getLogger(__name__)
+REFRESH_MS = 30_000  # relative times in the tooltip, the end of the start-up grace
+
+
+@dataclass
+class TrayCallbacks:
+    show_status: Callable[[], None]
+    show_logs: Callable[[], None]
+    show_settings: Callable[[], None]
+    quit: Callable[[], None]
+    notifications_on: Callable[[], bool] = lambda: True
+    full_resync_days: Callable[[], int] = lambda: 30
+
+
+class Tray(QObject):
+    def __init__(self, runtime: Runtime, bridge: Bridge, autostart: Autostart,
+                 callbacks: TrayCallbacks, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runtime, self.autostart, self.cb = runtime, autostart, callbacks
+        self.policy = NoticePolicy()
+        self.icon = QSystemTrayIcon(state_icon("syncing"), self)
+        self.menu = QMenu()
+        self.menu.setToolTipsVisible(True)
+        self._build_menu()
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        bridge.connect_queued("sync_event", self.on_event)
+        self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
+        self._timer.start()
+        self.last_notice: Notice | None = None
+        self.refresh()
+
+    def _build_menu(self) -> None:
+        m = self.menu
+        self.header = m.addSection("mt5tray")
+        self.sync_action = m.addAction("Sync Now", lambda: self.sync_now(None))
+        self.full_action = m.addAction("Full Resync…", lambda: self.full_resync(None))
+        self.accounts_menu = m.addMenu("Accounts")
+        m.addSeparator()
+        self.pause_action = m.addAction("Pause automatic sync", self.toggle_pause)
+        m.addAction("Status…", self.cb.show_status)
+        m.addAction("Logs…", self.cb.show_logs)
+        m.addAction("Settings…", self.cb.show_settings)
+        self.autostart_action = m.addAction("Start at login")
+        self.autostart_action.setCheckable(True)
+        self.autostart_action.triggered.connect(self.set_autostart)
+        m.addSeparator()
+        m.addAction("Quit", self.cb.quit)
+        m.aboutToShow.connect(self.about_to_show)
+
+    def show(self) -> None:
+        self.icon.show()
+
+    # --- painting -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        health = self.runtime.health()
+        self.icon.setIcon(state_icon(health.state))
+        self.icon.setToolTip(tooltip(health, self.runtime.latest_result(),
+                                     self.runtime.next_sync_at()))
+        busy = self.runtime.service.busy
+        self.sync_action.setEnabled(not busy)
+        self.sync_action.setText("Syncing…" if busy else "Sync Now")
+        self.full_action.setEnabled(not busy)
+        paused = self.runtime.paused
+        self.pause_action.setText("Resume automatic sync" if paused else "Pause automatic sync")
+        self.state = health.state
+
+    def about_to_show(self) -> None:
+        """Re-read what may have changed outside: accounts and the OS autostart."""
+        self.refresh()
+        accounts = self.runtime.accounts()
+        self.header.setText(", ".join(self._label(a) for a in accounts) or "No account")
+        self.accounts_menu.clear()
+        self.accounts_menu.menuAction().setVisible(len(accounts) > 1)
+        if len(accounts) > 1:
+            for account in accounts:
+                sub = self.accounts_menu.addMenu(self._label(account))
+                sub.addAction("Sync Now", lambda a=account: self.sync_now([a]))
+                sub.addAction("Full Resync…", lambda a=account: self.full_resync([a]))
+        self._read_autostart()
+
+    def _read_autostart(self) -> None:
+        action = self.autostart_action
+        try:
+            state = self.autostart.is_enabled()
+        except Mt5TrayError as exc:
+            action.setEnabled(False)
+            action.setToolTip(str(exc))
+            return
+        action.setChecked(state.enabled)
+        by_user = state.status is AutostartStatus.DISABLED_BY_USER
+        action.setEnabled(not by_user)
+        action.setText("Start at login (turned off in the OS)" if by_user else "Start at login")
+        action.setToolTip(state.explanation)
+
+    def _label(self, account: AccountRef) -> str:
+        result = self.runtime.service.last_result(account)
+        if account.login is None and result is not None and result.login:
+            return f"{result.login}@{result.server}"
+        return account.label or account.describe()
+
+    # --- actions --------------------------------------------------------------------
+
+    def sync_now(self, accounts: list[AccountRef] | None) -> None:
+        self.runtime.sync_now(accounts)  # rate limits come back as events
+
+    def full_resync(self, accounts: list[AccountRef] | None) -> None:
+        days, ok = QInputDialog.getInt(
+            None, "Full Resync", "Days of history to re-import (0 = all history):",
+            self.cb.full_resync_days(), 0, 36500)
+        if ok:
+            self.runtime.full_resync(days or None, accounts)
+
+    def toggle_pause(self) -> None:
+        self.runtime.set_paused(not self.runtime.paused)
+        self.refresh()
+
+    def set_autostart(self, on: bool) -> None:
+        try:
+            self.autostart.enable() if on else self.autostart.disable()
+        except Mt5TrayError as exc:
+            self.notify(Notice(exc.title, exc.message, True))
+        self._read_autostart()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.cb.show_status()
+
+    # --- events -----------------------------------------------------------------------
+
+    def on_event(self, event: SyncEvent) -> None:
+        if event.kind == "rate_limited":
+            seconds = int((event.retry_in_s or 0) + 0.999)
+            self.notify(Notice("Sync Now", f"{self._label(event.account)} was synced moments "
+                                           f"ago; try again in {seconds} s."))
+        elif event.kind == "finished" and event.result is not None:
+            key = (event.account.login, event.account.server)
+            notice = self.policy.on_result(key, event.result)
+            if notice is not None:
+                self.notify(notice)
+        self.refresh()
+
+    def notify(self, notice: Notice) -> None:
+        self.last_notice = notice
+        log.info("Notification: %s: %s", notice.title, notice.message)
+        if self.cb.notifications_on() and self.icon.isVisible():
+            icon = (QSystemTrayIcon.MessageIcon.Warning if notice.is_error
+                    else QSystemTrayIcon.MessageIcon.Information)
+            self.icon.showMessage(notice.title, notice.message, icon, 8000)

@@ -1,0 +1,69 @@
+"""Tray state, tooltip and notification policy (core.health)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from mt5tray.core.health import NoticePolicy, describe_counts, overall_health, relative_time
+from mt5tray.core.models import SyncCounts, SyncResult, SyncStatus, SyncType, Trigger
+
+NOW = datetime(2026, 8, 3, 12, 0, tzinfo=timezone.utc)
+
+
+def result(status: SyncStatus = SyncStatus.SUCCESS, title: str | None = None,
+           trigger: Trigger = Trigger.SCHEDULE, counts: SyncCounts | None = None) -> SyncResult:
+    return SyncResult("id", 1, "S", SyncType.INCREMENTAL, trigger, status, NOW, NOW,
+                      counts=counts or SyncCounts(), error="boom" if title else None,
+                      error_title=title)
+
+
+def test_states() -> None:
+    assert overall_health([], False, False, 0).state == "syncing"
+    assert overall_health([result()], True, False, 0).state == "syncing"
+    assert overall_health([result()], False, True, 0).state == "paused"
+    assert overall_health([result()], False, False, 0).state == "ok"
+    assert overall_health([result(SyncStatus.PARTIAL)], False, False, 0).state == "warning"
+    assert overall_health([result()], False, False, 0, pending_uploads=3).state == "warning"
+    assert overall_health([result(SyncStatus.FAILED, "Sync failed")], False, False, 0
+                          ).state == "error"
+
+
+def test_terminal_not_running_waits_out_the_grace_period() -> None:
+    closed = [result(SyncStatus.FAILED, "MT5 terminal not running")]
+    early = overall_health(closed, False, False, uptime_s=30, grace_s=120)
+    assert early.state == "syncing" and "Waiting" in early.headline
+    assert overall_health(closed, False, False, uptime_s=200, grace_s=120).state == "terminal_off"
+
+
+def test_missing_package_is_terminal_off_at_once() -> None:
+    missing = [result(SyncStatus.FAILED, "MetaTrader 5 unavailable")]
+    health = overall_health(missing, False, False, uptime_s=1)
+    assert health.state == "terminal_off" and health.detail == "boom"
+
+
+def test_failure_once_per_streak_and_once_on_recovery() -> None:
+    policy, key = NoticePolicy(), (1, "S")
+    failed = result(SyncStatus.FAILED, "MT5 terminal not running")
+    assert policy.on_result(key, failed).is_error  # type: ignore[union-attr]
+    assert policy.on_result(key, failed) is None
+    assert policy.on_result(key, failed) is None
+    back = policy.on_result(key, result())
+    assert back is not None and back.title == "Sync working again"
+    assert policy.on_result(key, result()) is None
+
+
+def test_manual_sync_reports_counts() -> None:
+    counts = SyncCounts(positions_updated=3, positions_closed=1)
+    notice = NoticePolicy().on_result((1, "S"), result(trigger=Trigger.MANUAL, counts=counts))
+    assert notice is not None and notice.message == "3 positions updated, 1 closed"
+    assert describe_counts(SyncCounts()) == "nothing new"
+    assert describe_counts(SyncCounts(deals_inserted=2, positions_created=1)) == (
+        "2 new deals, 1 positions opened")
+
+
+def test_relative_time() -> None:
+    assert relative_time(None) == "never"
+    assert relative_time(NOW - timedelta(seconds=10), NOW) == "just now"
+    assert relative_time(NOW - timedelta(minutes=3), NOW) == "3 min ago"
+    assert relative_time(NOW + timedelta(minutes=4), NOW) == "in 4 min"
+    assert relative_time(NOW - timedelta(hours=5), NOW) == "5 h ago"

@@ -1,0 +1,119 @@
+"""Settings: invalid values are refused with clear messages and nothing is
+saved; valid ones are saved, passwords go to the keyring, never the file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from mt5tray.config import AccountSettings, Settings
+from mt5tray.core.hooks import OptionalJobs
+from mt5tray.settings_form import SettingsInvalid, validate_settings
+from mt5tray.ui.settings_dialog import SettingsDialog
+
+
+class MemorySecrets:
+    """The SecretStore port in memory (the real keyring is tested elsewhere)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+@pytest.fixture
+def dialog(sim_app: Any, autostart: Any, qtbot: Any) -> SettingsDialog:
+    saved: list[Settings] = []
+    dlg = SettingsDialog(sim_app.settings, sim_app.settings_file, MemorySecrets(), autostart,
+                         OptionalJobs(), saved.append)
+    dlg.saved = saved  # type: ignore[attr-defined]
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def test_bad_values_are_refused_and_nothing_is_saved(dialog: SettingsDialog,
+                                                     sim_app: Any) -> None:
+    dialog.interval.setValue(0)
+    dialog.supabase_url.setText("not a url")
+    dialog.dashboard.setText("ftp://x")
+    dialog.save()
+    text = dialog.error.text()
+    assert text.startswith("Not saved:")
+    assert "Sync interval (minutes): Input should be greater than or equal to 1." in text
+    assert "Supabase URL: 'not a url' is not a web address" in text
+    assert "Dashboard URL: 'ftp://x' is not a web address" in text
+    assert "Publishable key: needed with a Supabase URL" in text
+    assert not sim_app.settings_file.path.exists()
+    assert dialog.saved == [] and dialog.result() == 0
+
+
+def test_valid_settings_are_saved_and_applied(dialog: SettingsDialog, sim_app: Any) -> None:
+    dialog.interval.setValue(15)
+    dialog.full_days.setValue(90)
+    dialog.dashboard.setText("https://journal.example.com")
+    dialog.notifications.setChecked(False)
+    dialog.start_at_login.setChecked(True)
+    dialog.save()
+    assert dialog.error.text() == ""
+    data = json.loads(sim_app.settings_file.path.read_text())
+    assert data["sync_interval_minutes"] == 15 and data["full_resync_days"] == 90
+    assert data["notifications"] is False
+    assert dialog.saved[0].dashboard_url == "https://journal.example.com"
+    assert dialog.autostart.is_enabled().enabled
+
+
+def test_password_goes_to_the_keyring_not_the_file(dialog: SettingsDialog, sim_app: Any) -> None:
+    dialog.accounts.append(AccountSettings(login=123, server="Broker-Live", mode="login"))
+    dialog.passwords[(123, "Broker-Live")] = "hunter22"
+    dialog.save()
+    assert dialog.secrets.values == {"mt5:Broker-Live:123": "hunter22"}
+    assert "hunter22" not in sim_app.settings_file.path.read_text()
+
+
+def test_duplicate_accounts_are_refused(dialog: SettingsDialog, sim_app: Any) -> None:
+    account = AccountSettings(login=5, server="S")
+    dialog.accounts += [account, account.model_copy()]
+    dialog.save()
+    assert "listed twice" in dialog.error.text()
+    assert not sim_app.settings_file.path.exists()
+
+
+def test_secret_key_in_the_publishable_field_is_refused() -> None:
+    data = Settings().model_dump()
+    data["supabase"].update(url="https://x.supabase.co", publishable_key="sb_secret_abc")
+    with pytest.raises(SettingsInvalid, match="this is a secret key"):
+        validate_settings(data)
+
+
+def test_account_dialog_validates(qtbot: Any) -> None:
+    from mt5tray.ui.account_dialog import AccountDialog
+
+    dlg = AccountDialog()
+    qtbot.addWidget(dlg)
+    dlg.login.setText("abc")
+    dlg.server.setText(" ")
+    dlg.accept()
+    assert dlg.result_account is None
+    assert "login" in dlg.error.text() and "server" in dlg.error.text()
+    dlg.login.setText("42")
+    dlg.server.setText("Broker")
+    dlg.mode.setCurrentText("login")
+    dlg.accept()
+    assert "needs the account's password" in dlg.error.text()
+    dlg.password_edit.setText("pw")
+    dlg.accept()
+    assert dlg.result_account is not None and dlg.password == "pw"
+
+
+def test_sign_in_disabled_without_the_auth_hooks(dialog: SettingsDialog) -> None:
+    assert not dialog.auth_row.sign_in.isEnabled()
+    assert "Supabase" in dialog.auth_row.sign_in.toolTip()

@@ -6,43 +6,12 @@ import logging
 import os
 
 import keyring
-import keyring.backend
 import keyring.backends.fail
 import pytest
 
 from mt5tray.core.errors import SecretStoreError
 from mt5tray.logs import memory_handler, redact, register_secret, setup_logging
 from mt5tray.secrets import KeyringSecrets, mt5_password_key
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory backend for unit tests (the real one is tested below)."""
-
-    # Negative: never chosen as the default backend by keyring's discovery,
-    # which picks up every KeyringBackend subclass.
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.values.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.values[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.values.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_secrets_round_trip(memory_keyring):

@@ -1,6 +1,5 @@
 """Integration tests against a real PostgreSQL and the Supabase-shaped test gateway."""
 
-from tests.support.memory_keyring import memory_keyring  # noqa: F401  (fixture)
 from tests.support.supabase_fixtures import (  # noqa: F401  (fixtures)
     gateway,
     make_client,

@@ -77,11 +77,20 @@ def test_logging_does_not_leak_references_to_true(sim_app: Any, qtbot: Any, tmp_
                                                   memory: MemoryLogHandler) -> None:
     """PySide6 6.12's emit() drops a reference to True each call; a tray app
     logging for days would abort (see ui/qtcompat.py)."""
+    import gc
     import sys
 
     window, logger = make(sim_app, qtbot, tmp_path, memory)
-    before = sys.getrefcount(True)
-    for n in range(300):
-        logger.info("line %s", n)
-    qtbot.waitUntil(lambda: window.visible_lines()[-1:] == ["INFO line 299"])
-    assert sys.getrefcount(True) >= before - 50
+    # Garbage from earlier tests that holds True would lower the count when
+    # collected mid-measurement: collect first, and not during the window.
+    gc.collect()
+    gc.disable()
+    try:
+        before = sys.getrefcount(True)
+        for n in range(300):
+            logger.info("line %s", n)
+        qtbot.waitUntil(lambda: window.visible_lines()[-1:] == ["INFO line 299"])
+        after = sys.getrefcount(True)
+    finally:
+        gc.enable()
+    assert after >= before - 50

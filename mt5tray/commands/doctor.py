@@ -6,11 +6,11 @@ import argparse
 import time
 from collections.abc import Callable
 
-from mt5tray.bootstrap import Simulation, account_refs, build_app, terminal_factory
+from mt5tray.bootstrap import App, Simulation, account_refs, build_app
 from mt5tray.commands.sync import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.reader import measure_offset
-from mt5tray.secrets import KeyringSecrets, describe_backend, usable_backend_problem
+from mt5tray.secrets import describe_backend, usable_backend_problem
 
 _PROBE_SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD")
 
@@ -40,11 +40,16 @@ def run(args: argparse.Namespace) -> int:
     simulation = Simulation.from_arg(args.simulate)
     report = Report()
     report.check("MetaTrader5 package", lambda: _package(simulation))
-    _terminal_checks(report, simulation)
-    problem = usable_backend_problem()
-    report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
-    report.check("store", lambda: _store(args, simulation))
-    _supabase_checks(report, args, simulation)
+    app = build_app(simulation, args.store)  # once: opening it recovers and backfills
+    try:
+        _terminal_checks(report, app)
+        problem = usable_backend_problem()
+        report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
+        count = len(app.store.list_accounts())
+        report.line("OK", "store", f"{app.store_label} reachable ({count} account(s) in it)")
+        _supabase_checks(report, app)
+    finally:
+        app.close()
     return 1 if report.failed else 0
 
 
@@ -58,11 +63,10 @@ def _package(simulation: Simulation | None) -> str:
     return f"importable (version {getattr(module, '__version__', 'unknown')})"
 
 
-def _terminal_checks(report: Report, simulation: Simulation | None) -> None:
-    app = build_app(simulation)
+def _terminal_checks(report: Report, app: App) -> None:
     try:
-        ref = account_refs(app.settings, simulation)[0]
-        terminal = terminal_factory(simulation, KeyringSecrets())()
+        ref = account_refs(app.settings, app.simulation)[0]
+        terminal = app.engine.terminal_factory()
         try:
             account = terminal.open(ref)
             status = terminal.status()
@@ -84,46 +88,26 @@ def _terminal_checks(report: Report, simulation: Simulation | None) -> None:
             terminal.close()
     except Mt5TrayError as exc:
         report.line("FAIL", "terminal", exc.message)
-    finally:
-        app.close()
 
 
-def _store(args: argparse.Namespace, simulation: Simulation | None) -> str:
-    app = build_app(simulation, args.store)
-    try:
-        count = len(app.store.list_accounts())
-    finally:
-        app.close()
-    return f"{app.store_label} reachable ({count} account(s) in it)"
-
-
-def _supabase_checks(report: Report, args: argparse.Namespace,
-                     simulation: Simulation | None) -> None:
+def _supabase_checks(report: Report, app: App) -> None:
     """Reachable, signed in as whom, schema present; warn about a secret key."""
+    agent = app.remote
+    if agent is None:
+        return
+    warning = agent.service_role_warning()
+    if warning:
+        report.line("WARN", "supabase key", warning)
+    session = agent.session
     try:
-        app = build_app(simulation, args.store)
+        _, email = session.user()
+        session.call(lambda: session.client.table("trading_accounts").select("id")
+                     .limit(1).execute())
+        session.call(lambda: session.client.table("sync_requests").select("id")
+                     .limit(1).execute())
     except Mt5TrayError as exc:
         report.line("FAIL", "supabase", exc.message)
         return
-    try:
-        agent = app.remote
-        if agent is None:
-            return
-        warning = agent.service_role_warning()
-        if warning:
-            report.line("WARN", "supabase key", warning)
-        session = agent.session
-        try:
-            _, email = session.user()
-            session.call(lambda: session.client.table("trading_accounts").select("id")
-                         .limit(1).execute())
-            session.call(lambda: session.client.table("sync_requests").select("id")
-                         .limit(1).execute())
-        except Mt5TrayError as exc:
-            report.line("FAIL", "supabase", exc.message)
-            return
-        pending = agent.pending_uploads()
-        report.line("OK", "supabase", f"{session.url} reachable, signed in as {email}, schema "
-                    f"present; {pending} rows waiting to upload")
-    finally:
-        app.close()
+    pending = agent.pending_uploads()
+    report.line("OK", "supabase", f"{session.url} reachable, signed in as {email}, schema "
+                f"present; {pending} rows waiting to upload")

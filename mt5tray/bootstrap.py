@@ -20,6 +20,7 @@ from mt5tray import __version__
 from mt5tray.config import Settings, SettingsFile
 from mt5tray.core.engine import AgentInfo, SyncEngine
 from mt5tray.core.errors import SettingsError
+from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import AccountRef
 from mt5tray.core.ports import Terminal, TerminalFactory
 from mt5tray.core.service import SyncService
@@ -59,17 +60,10 @@ class App:
     service: SyncService
     simulation: Simulation | None
     store_label: str
-    # Supabase mode only (None otherwise). The names are the contract of
-    # core/hooks.py: the scheduler and the tray call whichever exist.
+    # Supabase mode only (None otherwise).
     remote: SupabaseAgent | None = None
-    flush_outbox: Callable[[], object] | None = None
-    poll_remote_requests: Callable[[], object] | None = None
-    heartbeat: Callable[[], object] | None = None
-    pending_uploads: Callable[[], int] | None = None
-    signed_in_user: Callable[[], str | None] | None = None
-    service_role_warning: Callable[[], str | None] | None = None
-    sign_in: Callable[[str, str], object] | None = None
-    sign_out: Callable[[], object] | None = None
+    # The optional jobs the scheduler and the tray call (empty without Supabase).
+    hooks: OptionalJobs = field(default_factory=OptionalJobs)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
@@ -113,13 +107,6 @@ def resolve_store(
     raise SettingsError(
         f"Unknown store {url!r}: use sqlite:///PATH for a local journal, or 'supabase'."
     )
-
-
-def resolve_store_path(
-    store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool
-) -> Path:
-    """The local journal only (see resolve_store)."""
-    return resolve_store(store_url, settings, paths, simulated)[0]
 
 
 def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
@@ -210,13 +197,15 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     app.service.subscribe(agent.on_sync_event)
     app.remote = agent
     app.store_label = f"supabase {session.url} (local mirror {app.store_label})"
-    app.flush_outbox = agent.flush
-    app.poll_remote_requests = lambda: agent.poll_requests(app.service)
-    app.heartbeat = agent.heartbeat
-    app.pending_uploads = agent.pending_uploads
-    app.signed_in_user = agent.signed_in_user
-    app.service_role_warning = agent.service_role_warning
-    app.sign_in = session.sign_in
-    app.sign_out = session.sign_out
+    app.hooks = OptionalJobs(
+        flush_outbox=agent.flush,
+        poll_remote_requests=lambda: agent.poll_requests(app.service),
+        heartbeat=agent.heartbeat,
+        pending_uploads=agent.pending_uploads,
+        signed_in_user=agent.signed_in_user,
+        service_role_warning=agent.service_role_warning,
+        sign_in=session.sign_in,
+        sign_out=session.sign_out,
+    )
     app._closers.append(agent.close)
     return agent

@@ -22,7 +22,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     app = build_app(Simulation.from_arg(args.simulate), args.store)
     try:
-        pending = app.pending_uploads() if app.pending_uploads is not None else 0
+        uploads = app.hooks.pending_uploads
+        pending = uploads() if uploads is not None else 0
         summary = status_summary(app.store, pending)
     finally:
         app.close()

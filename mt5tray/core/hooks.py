@@ -2,25 +2,25 @@
 
 The Supabase store, its outbox, auth and remote requests are built elsewhere
 (bootstrap, store/). The scheduler and the UI must work without them, so they
-see them only through this one small dataclass of optional callables, read
-from `App` attributes by name. The names are the contract:
+see them only through this one small dataclass of optional callables, which
+bootstrap fills in as `App.hooks`:
 
-    App.flush_outbox() -> object           push queued rows (scheduler, every minute)
-    App.poll_remote_requests() -> object   answer "sync now" from the web app
-    App.heartbeat() -> object              tell the web app the agent is alive
-    App.pending_uploads() -> int           rows waiting in the outbox
-    App.signed_in_user() -> str | None     e-mail of the Supabase session
-    App.service_role_warning() -> str | None   set when a service-role key is in use
-    App.sign_in(email, password) -> object / App.sign_out() -> object
+    flush_outbox() -> object           push queued rows (scheduler, every minute)
+    poll_remote_requests() -> object   answer "sync now" from the web app
+    heartbeat() -> object              tell the web app the agent is alive
+    pending_uploads() -> int           rows waiting in the outbox
+    signed_in_user() -> str | None     e-mail of the Supabase session
+    service_role_warning() -> str | None   set when a service-role key is in use
+    sign_in(email, password) -> object / sign_out() -> object
 
-Any of them may be missing or None; callers check before use. Qt-free.
+Any of them may be None; callers check before use. Qt-free.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -36,16 +36,6 @@ class OptionalJobs:
     service_role_warning: Callable[[], str | None] | None = None
     sign_in: Callable[[str, str], object] | None = None
     sign_out: Callable[[], object] | None = None
-
-    @classmethod
-    def from_app(cls, app: Any) -> OptionalJobs:
-        """Whatever of the contract `app` provides (attributes that are callable)."""
-        found = {}
-        for f in fields(cls):
-            value = getattr(app, f.name, None)
-            if callable(value):
-                found[f.name] = value
-        return cls(**found)
 
     def pending(self) -> int:
         """Pending uploads, 0 when unknown; never raises (it feeds the tooltip)."""

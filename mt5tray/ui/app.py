@@ -25,7 +25,6 @@ from mt5tray.autostart import Autostart, autostart_for_platform
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
-from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.logs import memory_handler
@@ -51,7 +50,7 @@ class TrayShell(QObject):
                  startup_delay_s: float = 5.0) -> None:
         super().__init__()
         self.app = app
-        self.hooks = OptionalJobs.from_app(app)
+        self.hooks = app.hooks
         self.autostart = autostart or autostart_for_platform()
         self.scheduler = SyncScheduler(app.service, app.settings.sync_interval_minutes * 60.0,
                                        self.hooks, startup_delay_s=startup_delay_s)

@@ -136,11 +136,10 @@ def test_optional_hooks_run_when_provided(app: App) -> None:
         scheduler.shutdown()
 
 
-def test_hooks_are_read_from_app_attributes(app: App) -> None:
-    assert OptionalJobs.from_app(app).flush_outbox is None or callable(
-        OptionalJobs.from_app(app).flush_outbox)
-    app.pending_uploads = lambda: 7  # type: ignore[attr-defined]
-    assert OptionalJobs.from_app(app).pending() == 7
+def test_a_local_store_app_offers_no_supabase_hooks(app: App) -> None:
+    assert app.hooks.flush_outbox is None and app.hooks.sign_in is None
+    assert app.hooks.pending() == 0
+    assert OptionalJobs(pending_uploads=lambda: 7).pending() == 7
 
 
 def test_manual_rate_limit_is_answered_at_once(app: App) -> None:

@@ -63,6 +63,7 @@ def test_full_then_incremental_sync_lands_in_supabase_row_for_row(
         full = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
         assert full.status is SyncStatus.SUCCESS and full.counts.deals_inserted == 14
         assert agent(app).pending_uploads() == 0
+        assert app.hooks.flush_outbox is not None and app.hooks.pending() == 0
         assert_mirrored(pg, app.store, user.id)
 
         incremental = app.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)

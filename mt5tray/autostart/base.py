@@ -92,3 +92,11 @@ def file_error(action: str, path: Path, error: OSError) -> AutostartError:
     """An OSError on an autostart file, told the way the user can act on it."""
     reason = error.strerror or str(error)
     return AutostartError(f"Could not {action} {path}: {reason}. Check that you can write there.")
+
+
+def remove_entry(path: Path) -> None:
+    """Delete an autostart file (already gone is fine), told the user's way on error."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        raise file_error("remove", path, error) from error

@@ -21,6 +21,7 @@ from mt5tray.autostart.base import (
     atomic_write,
     file_error,
     launch_argv,
+    remove_entry,
 )
 
 LABEL = "dev.mt5tray.agent"
@@ -61,10 +62,7 @@ class LaunchAgent(Autostart):
             raise file_error("write", self.path, error) from error
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as error:
-            raise file_error("remove", self.path, error) from error
+        remove_entry(self.path)
 
     def _agent(self) -> dict[str, Any]:
         return {

@@ -21,6 +21,7 @@ from mt5tray.autostart.base import (
     atomic_write,
     file_error,
     launch_argv,
+    remove_entry,
 )
 from mt5tray.resources import ResourceNotFound, icon_path
 
@@ -86,10 +87,7 @@ class XdgAutostart(Autostart):
             raise file_error("write", self.path, error) from error
 
     def disable(self) -> None:
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as error:
-            raise file_error("remove", self.path, error) from error
+        remove_entry(self.path)
 
     def _desktop_file(self) -> str:
         lines = [

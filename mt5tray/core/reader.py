@@ -50,10 +50,6 @@ class Reading:
     warning: str | None = None
     incomplete_positions: list[int] = field(default_factory=list)
 
-    def batch_account(self, account_row: Row, sync_log: Row) -> None:
-        self.batch.account_row = account_row
-        self.batch.sync_log = sync_log
-
 
 def measure_offset(
     terminal: Terminal, symbols: Iterable[str], known: int | None, utc_now: float

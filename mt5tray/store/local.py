@@ -26,7 +26,7 @@ from mt5tray.store.local_schema import migrate
 CommitHook = Callable[[sqlite3.Connection, SyncBatch], None]
 
 _CHUNK = 500  # stays far below SQLite's bound-parameter limit
-_ACCOUNT_COLUMNS = (
+ACCOUNT_COLUMNS = (
     "login", "server", "name", "company", "currency", "leverage", "trade_mode", "margin_mode",
     "balance", "credit", "equity", "margin", "margin_free", "margin_level", "floating_profit",
     "server_utc_offset_minutes", "is_active", "last_sync_at", "last_successful_sync_at",
@@ -38,7 +38,7 @@ SYNC_LOG_COLUMNS = (
     "duration_ms", "positions_created", "positions_updated", "positions_closed",
     "deals_inserted", "trades_upserted", "error", "app_version", "host",
 )
-_EQUITY_COLUMNS = (
+EQUITY_COLUMNS = (
     "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
 )
 
@@ -120,7 +120,7 @@ class LocalStore:
 
     def ensure_account(self, account_row: Row) -> AccountState:
         stamp = now_iso()
-        columns = [c for c in _ACCOUNT_COLUMNS if c in account_row]
+        columns = [c for c in ACCOUNT_COLUMNS if c in account_row]
         with self.transaction() as conn:
             conn.execute(
                 _insert_sql(
@@ -230,7 +230,7 @@ class LocalStore:
                 self.on_commit(conn, batch)
 
     def _write_batch(self, conn: sqlite3.Connection, batch: SyncBatch, stamp: str) -> None:
-        account = {k: v for k, v in batch.account_row.items() if k in _ACCOUNT_COLUMNS}
+        account = {k: v for k, v in batch.account_row.items() if k in ACCOUNT_COLUMNS}
         sets = ", ".join(f"{c} = ?" for c in account)
         conn.execute(
             f"UPDATE trading_accounts SET {sets}, updated_at = ? WHERE id = ?",
@@ -246,8 +246,8 @@ class LocalStore:
             [(*(t[c] for c in TRADE_COLUMNS), stamp) for t in batch.trades],
         )
         conn.execute(
-            _insert_sql("equity_snapshots", _EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),
-            tuple(batch.equity_snapshot[c] for c in _EQUITY_COLUMNS),
+            _insert_sql("equity_snapshots", EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),
+            tuple(batch.equity_snapshot[c] for c in EQUITY_COLUMNS),
         )
         _write_sync_log(conn, batch.sync_log)
         conn.execute(

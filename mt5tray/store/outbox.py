@@ -24,21 +24,13 @@ from typing import Any
 
 from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
 from mt5tray.core.models import Row, SyncBatch
-from mt5tray.store.local import SYNC_LOG_COLUMNS, LocalStore, now_iso
+from mt5tray.store.local import ACCOUNT_COLUMNS as LOCAL_ACCOUNT_COLUMNS
+from mt5tray.store.local import EQUITY_COLUMNS, SYNC_LOG_COLUMNS, LocalStore, now_iso
 from mt5tray.store.outbox_crypto import OutboxCipher
 
 # Columns sent to Supabase. `is_active` is left out on purpose: the web app
 # owns it, and an upsert must not switch an account back on.
-ACCOUNT_COLUMNS = (
-    "login", "server", "name", "company", "currency", "leverage", "trade_mode", "margin_mode",
-    "balance", "credit", "equity", "margin", "margin_free", "margin_level", "floating_profit",
-    "server_utc_offset_minutes", "last_sync_at", "last_successful_sync_at",
-    "last_connection_error", "sync_failure_count", "agent_last_seen_at", "agent_version",
-    "agent_host",
-)
-EQUITY_COLUMNS = (
-    "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
-)
+ACCOUNT_COLUMNS = tuple(c for c in LOCAL_ACCOUNT_COLUMNS if c != "is_active")
 # kind -> (columns, natural key); trading_accounts is keyed by the local id.
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "trading_accounts": (("id", *ACCOUNT_COLUMNS), ("id",)),

@@ -173,3 +173,15 @@ def test_autostart_on_off_status_writes_the_xdg_entry(home, tmp_path, monkeypatc
     assert run(home, "autostart", "off").returncode == 0
     assert not entry.exists() or "Hidden=true" in entry.read_text()
     assert run(home, "autostart", "status").stdout.startswith("off")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only X11/Wayland systems can lack a display")
+def test_tray_without_a_display_says_so_instead_of_aborting(home):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(MT5TRAY_HOME=str(home), PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "mt5tray", "tray", "--simulate"],
+                          capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
+    assert done.returncode == 1
+    assert "no graphical session" in done.stderr and "mt5tray sync" in done.stderr
+    assert "Traceback" not in done.stderr and "Aborted" not in done.stderr

@@ -1,6 +1,6 @@
 """The flusher: drains the outbox into Supabase, in order, exactly once in effect.
 
-Each round takes the oldest entries (a few thousand rows), merges them per
+Each round takes the oldest entries (several thousand rows), merges them per
 table and natural key (later rows win, which also removes the duplicate keys
 PostgreSQL refuses inside one upsert), resolves the remote account ids, and
 upserts table by table (accounts first, for the foreign keys) in batches of
@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from postgrest.types import ReturnMethod
@@ -38,11 +39,23 @@ CHILD_TABLES = ("deals", "trades", "equity_snapshots", "sync_logs")
 ACCOUNT_CONFLICT = "user_id,server,login"
 
 
+@dataclass(frozen=True, slots=True)
+class _Round:
+    """One round: outbox entries and the upserts that carry them."""
+
+    entries: list[OutboxEntry]
+    jobs: list[tuple[str, list[Row], str]]  # (table, rows, on_conflict)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(e.rows) for e in self.entries)
+
+
 class SupabaseFlusher:
     """Pushes outbox entries to Supabase; one flush at a time."""
 
     def __init__(self, session: SupabaseSession, outbox: Outbox, batch_size: int = 500,
-                 attempts: int = 4, backoff_s: float = 0.5, round_batches: int = 10,
+                 attempts: int = 4, backoff_s: float = 0.5, round_batches: int = 16,
                  parallel: int = 4) -> None:
         self.session = session
         self.outbox = outbox
@@ -50,44 +63,57 @@ class SupabaseFlusher:
         self.attempts = attempts
         self.backoff_s = backoff_s
         self.round_rows = self.batch_size * round_batches
-        self.parallel = parallel
+        self.parallel = max(parallel, 1)
         self._lock = threading.Lock()
 
     def flush(self) -> int:
         """Send everything waiting; returns the rows acknowledged. Raises the
-        typed error that stopped it (the rest stays queued)."""
+        typed error that stopped it (the rest stays queued).
+
+        Rounds go one after another (a row's later version never overtakes an
+        earlier one), but the next round is read, decrypted and merged while
+        the current one is on the wire."""
         sent = 0
-        with self._lock:
-            while entries := self.outbox.take(self.round_rows):
-                user_id, _ = self.with_retries(self.session.user)
-                self._push(entries, user_id)
-                self.outbox.acknowledge([e.id for e in entries])
-                sent += sum(len(e.rows) for e in entries)
+        with self._lock, ThreadPoolExecutor(self.parallel,
+                                            thread_name_prefix="supabase-upload") as pool:
+            current = self._prepare(after_id=0)
+            while current is not None:
+                # Child batches are independent once the round's accounts exist
+                # (keys are unique after merging), so they travel side by side.
+                futures = [pool.submit(self._upsert, *job) for job in current.jobs]
+                try:
+                    upcoming = self._prepare(after_id=current.entries[-1].id)
+                finally:
+                    sent += self._settle(current, futures)
+                current = upcoming
         if sent:
             log.info("Uploaded %d rows to Supabase", sent)
         return sent
 
     # --- one round -----------------------------------------------------------------------
 
-    def _push(self, entries: Sequence[OutboxEntry], user_id: str) -> None:
+    def _prepare(self, after_id: int) -> _Round | None:
+        """The next round after `after_id`, its accounts already upserted."""
+        entries = self.outbox.take(self.round_rows, after_id)
+        if not entries:
+            return None
+        user_id, _ = self.with_retries(self.session.user)
         merged = rows_by_kind(entries)
         ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
         jobs = []
         for table in CHILD_TABLES:
-            rows = [self._remote_row(row, ids) for row in merged[table].values()]
+            rows = [self._remote_row(row, ids, user_id) for row in merged[table].values()]
             conflict = ",".join(KINDS[table][1])
             for start in range(0, len(rows), self.batch_size):
                 jobs.append((table, rows[start : start + self.batch_size], conflict))
-        if len(jobs) <= 1 or self.parallel <= 1:
-            for job in jobs:
-                self._upsert(*job)
-            return
-        # Child batches are independent once the accounts exist (keys are
-        # unique after merging), so they may travel side by side: round trips,
-        # not the database, bound the speed. Any failure fails the round.
-        with ThreadPoolExecutor(self.parallel, thread_name_prefix="supabase-upload") as pool:
-            for future in [pool.submit(self._upsert, *job) for job in jobs]:
-                future.result()
+        return _Round(entries, jobs)
+
+    def _settle(self, done: _Round, futures: list[Future[None]]) -> int:
+        """Wait for a round's upserts; acknowledge it only if all succeeded."""
+        for future in futures:
+            future.result()
+        self.outbox.acknowledge([e.id for e in done.entries])
+        return done.rows
 
     def _remote_account_ids(self, entries: Sequence[OutboxEntry],
                             queued: dict[tuple[Any, ...], Row], user_id: str) -> dict[str, str]:
@@ -103,7 +129,8 @@ class SupabaseFlusher:
         if not accounts:
             return known
         by_identity = {(row["server"], row["login"]): local for local, row in accounts.items()}
-        body = [{k: v for k, v in row.items() if k != "id"} for row in accounts.values()]
+        body = [{**{k: v for k, v in row.items() if k != "id"}, "user_id": user_id}
+                for row in accounts.values()]
         returned = self.with_retries(lambda: self.session.client.table("trading_accounts")
                                       .upsert(body, on_conflict=ACCOUNT_CONFLICT).execute())
         fresh = {by_identity[(r["server"], r["login"])]: str(r["id"]) for r in returned.data}
@@ -112,8 +139,10 @@ class SupabaseFlusher:
         return {**known, **fresh}
 
     @staticmethod
-    def _remote_row(row: Row, ids: dict[str, str]) -> Row:
-        return {**row, "account_id": ids[row["account_id"]]}
+    def _remote_row(row: Row, ids: dict[str, str], user_id: str) -> Row:
+        # user_id is sent, not left to the column default: row level security
+        # checks it once per request instead of evaluating auth.uid() per row.
+        return {**row, "account_id": ids[row["account_id"]], "user_id": user_id}
 
     def _upsert(self, table: str, rows: list[Row], conflict: str) -> None:
         self.with_retries(lambda: self.session.client.table(table).upsert(

@@ -27,7 +27,7 @@ _NONCE_BYTES = 12
 
 
 class OutboxCipher:
-    """Seals and opens outbox payloads (JSON lists of rows)."""
+    """Seals and opens outbox payloads (any JSON value)."""
 
     def __init__(self, secrets: SecretStore, key_name: str = OUTBOX_KEY_NAME) -> None:
         self._secrets = secrets
@@ -58,12 +58,12 @@ class OutboxCipher:
                 self._aead = AESGCM(key)
             return self._aead
 
-    def seal(self, rows: list[dict[str, Any]], aad: bytes) -> tuple[bytes, bytes]:
+    def seal(self, payload: Any, aad: bytes) -> tuple[bytes, bytes]:
         nonce = os.urandom(_NONCE_BYTES)
-        plain = json.dumps(rows, separators=(",", ":")).encode("utf-8")
+        plain = json.dumps(payload, separators=(",", ":")).encode("utf-8")
         return nonce, self._cipher().encrypt(nonce, plain, aad)
 
-    def open(self, nonce: bytes, payload: bytes, aad: bytes) -> list[dict[str, Any]]:
+    def open(self, nonce: bytes, payload: bytes, aad: bytes) -> Any:
         try:
             plain = self._cipher().decrypt(nonce, payload, aad)
         except InvalidTag as exc:
@@ -71,5 +71,4 @@ class OutboxCipher:
                 "A row waiting for upload cannot be decrypted: the outbox key in the keyring "
                 "changed. Run `mt5tray sync --full` to queue the history again."
             ) from exc
-        rows: list[dict[str, Any]] = json.loads(plain)
-        return rows
+        return json.loads(plain)

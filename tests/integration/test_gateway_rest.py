@@ -117,3 +117,16 @@ def test_raw_http_range_count_head_and_errors(gateway: Gateway, trader) -> None:
         assert user.json()["email"].endswith("@example.test")
         assert http.post("/auth/v1/logout").status_code == 204
         assert http.get("/auth/v1/user").status_code == 403
+
+
+@pytest.mark.parametrize("query", [{}, {"columns": "account_id,ticket,side,status"}])
+@pytest.mark.parametrize("body", [b'[{"ticket": 1,', b"not json", b"42"])
+def test_a_body_that_is_not_json_objects_is_refused(gateway: Gateway, trader, query,
+                                                    body) -> None:
+    client, _ = trader
+    token = client.auth.get_session().access_token
+    headers = {"apikey": gateway.anon_key, "Authorization": f"Bearer {token}",
+               "Content-Type": "application/json"}
+    with httpx.Client(base_url=gateway.url, headers=headers) as http:
+        got = http.post("/rest/v1/trades", params=query, content=body)
+    assert (got.status_code, got.json()["code"]) == (400, "PGRST102")

@@ -56,6 +56,9 @@ class RestService:
                     return self._delete(conn, req, rel)
                 raise pgrst_error(405, "PGRST117", f"Unsupported HTTP method: {req.method}")
         except psycopg.Error as exc:
+            if exc.sqlstate == "22P02" and "type json" in str(exc):
+                raise pgrst_error(400, "PGRST102", "Empty or invalid json",
+                                  details=str(exc).strip()) from None
             raise from_postgres(exc, req.role) from None
 
     # -- reads ---------------------------------------------------------------
@@ -96,14 +99,22 @@ class RestService:
     # -- writes --------------------------------------------------------------
 
     def _insert(self, conn: psycopg.Connection, req: RestRequest, rel: Relation) -> Response:
-        rows = read_body(req, expect_object=False)
-        columns = (column_names(req.param("columns") or "") if req.param("columns")
-                   else list(dict.fromkeys(k for row in rows for k in row)))
-        self._check_columns(rel, columns)
         body = req.body.decode("utf-8").strip()
+        missing_default = req.prefer.get("missing") == "default"
+        if req.param("columns") and not missing_default:
+            # Like PostgREST with `columns`: the body goes to PostgreSQL as it
+            # is, which parses it once (and rejects it if it is not JSON).
+            rows, columns = [], column_names(req.param("columns") or "")
+            if not body.startswith(("[", "{")):
+                raise pgrst_error(400, "PGRST102", "Empty or invalid json")
+        else:
+            rows = read_body(req, expect_object=False)
+            columns = (column_names(req.param("columns") or "") if req.param("columns")
+                       else list(dict.fromkeys(k for row in rows for k in row)))
+        self._check_columns(rel, columns)
         body = body if body.startswith("[") else f"[{body}]"
         groups: list[tuple[list[str], list[int] | None]] = [(columns, None)]
-        if req.prefer.get("missing") == "default":
+        if missing_default:
             by_keys: dict[tuple[str, ...], list[int]] = {}
             for i, row in enumerate(rows, start=1):
                 by_keys.setdefault(tuple(c for c in columns if c in row), []).append(i)

@@ -1,18 +1,19 @@
 """Benchmark: a full sync into Supabase through the test gateway (a script, not a test).
 
-    python tests/benchmarks/bench_supabase.py [--deals 100000] [--batch-size 500]
+    python tests/benchmarks/bench_supabase.py [--deals 100000] [--batch-size 500] [--runs 3]
 
 Starts its own PostgreSQL (with the migrations) and the PostgREST/GoTrue test
-gateway, signs a user in, and runs mt5tray in Supabase mode on a synthetic
-account:
+gateway, and runs mt5tray in Supabase mode on a synthetic account, `--runs`
+times (a fresh user, journal and empty tables each time):
   full     the first, all-history sync of `--deals` deals: engine -> local
-           journal + encrypted outbox -> flusher -> supabase-py -> gateway
+           journal + encrypted outbox (one SQLite transaction) -> flusher ->
+           supabase-py -> gateway; "upload" is the flusher's part of it
   floor    the same final rows (exported from the tables) loaded back with
            one `COPY ... FROM STDIN` per table, as the table owner
   incr     an incremental sync that finds nothing new: HTTP requests counted
 The gateway runs in its own process (as PostgREST would); HTTP requests are
-counted on the agent's HTTP client. Targets: full <= 3x the floor; incr <= 3
-requests.
+counted on the agent's HTTP client. Medians are printed last. Targets: full
+<= 3x the floor; incr <= 3 requests.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import multiprocessing
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -73,7 +76,8 @@ class RemoteGateway:
 
 
 def copy_floor(pg, user_id: str) -> tuple[float, dict[str, int]]:
-    """Export the user's rows, delete them, and time loading them with COPY."""
+    """Export the user's rows, delete them, and time loading them with COPY.
+    The rows are deleted again afterwards, so every run starts on empty tables."""
     dumps: dict[str, bytes] = {}
     counts: dict[str, int] = {}
     with pg.connect() as conn:
@@ -85,20 +89,93 @@ def copy_floor(pg, user_id: str) -> tuple[float, dict[str, int]]:
                     data += chunk
             dumps[table] = bytes(data)
             counts[table] = data.count(b"\n")
-        conn.execute("delete from public.trading_accounts where user_id = %s", [user_id])
-        conn.commit()
+        _empty_tables(conn, user_id)
         started = time.perf_counter()
         for table in TABLES:
             with conn.cursor().copy(f"copy public.{table} from stdin") as copy:
                 copy.write(dumps[table])
         conn.commit()
-        return time.perf_counter() - started, counts
+        elapsed = time.perf_counter() - started
+        _empty_tables(conn, user_id)
+        return elapsed, counts
+
+
+def _empty_tables(conn, user_id: str) -> None:
+    conn.execute("delete from public.trading_accounts where user_id = %s", [user_id])
+    conn.commit()
+    conn.autocommit = True
+    conn.execute("vacuum analyze")
+    conn.autocommit = False
+
+
+@dataclass
+class Run:
+    full_s: float
+    upload_s: float
+    requests: int
+    floor_s: float = 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.full_s / self.floor_s
+
+    @property
+    def upload_ratio(self) -> float:
+        return self.upload_s / self.floor_s
+
+
+def timed_flushes(app) -> list[float]:
+    """Wrap the app's flusher so each flush's wall time is recorded."""
+    times: list[float] = []
+    flush = app.remote.flusher.flush
+
+    def timed() -> int:
+        started = time.perf_counter()
+        try:
+            return flush()
+        finally:
+            times.append(time.perf_counter() - started)
+
+    app.remote.flusher.flush = timed
+    return times
+
+
+def full_sync(pg, gateway, api, batch_size: int, run: int,
+              responses: list[str]) -> tuple[Run, str, list[str]]:
+    """One run: a new user signs in on a new PC and syncs everything."""
+    email, password = f"bench{run}@example.test", "bench-password"
+    with Gateway(pg.authenticator_dsn, pg.dsn) as local:  # only to create the user
+        user_id = local.create_user(email, password)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build(Path(tmp), gateway, batch_size, api)
+        try:
+            app.remote.session.sign_in(email, password)
+            # Requests are counted on the agent's own HTTP client.
+            app.remote.session._http.event_hooks["response"].append(
+                lambda r: responses.append(f"{r.request.method} {r.request.url.path}"))
+            flushes = timed_flushes(app)
+            responses.clear()
+            started = time.perf_counter()
+            result = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+            full_s = time.perf_counter() - started
+            assert result.ok, result.summary()
+            assert app.remote.pending_uploads() == 0, app.remote.last_error
+            measured = Run(full_s, sum(flushes), len(responses))
+
+            responses.clear()
+            incr = app.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)
+            assert incr.ok and incr.counts.deals_inserted == 0, incr.summary()
+            assert app.remote.pending_uploads() == 0
+            return measured, user_id, list(responses)
+        finally:
+            app.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())
     pg = start_supabase_like_cluster()
@@ -109,47 +186,29 @@ def main() -> int:
     url, anon_key, _ = out.get(timeout=60)
     gateway = RemoteGateway(url, anon_key)
     responses: list[str] = []
+    runs: list[Run] = []
     try:
-        email, password = "bench@example.test", "bench-password"
-        with Gateway(pg.authenticator_dsn, pg.dsn) as local:  # only to create the user
-            user_id = local.create_user(email, password)
         api = SimulatedMT5.synthetic(deals=args.deals)
-        with tempfile.TemporaryDirectory() as tmp:
-            app = build(Path(tmp), gateway, args.batch_size, api)
-            try:
-                app.remote.session.sign_in(email, password)
-                # Requests are counted on the agent's own HTTP client.
-                app.remote.session._http.event_hooks["response"].append(
-                    lambda r: responses.append(f"{r.request.method} {r.request.url.path}"))
-                started = time.perf_counter()
-                result = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
-                full_s = time.perf_counter() - started
-                assert result.ok, result.summary()
-                assert app.remote.pending_uploads() == 0, app.remote.last_error
-                full_requests = len(responses)
-                local_s = result.duration_ms / 1000
-
-                responses.clear()
-                incr = app.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)
-                assert incr.ok and incr.counts.deals_inserted == 0, incr.summary()
-                assert app.remote.pending_uploads() == 0
-                incr_requests = list(responses)
-            finally:
-                app.close()
-        floor_s, counts = copy_floor(pg, user_id)
+        for number in range(1, args.runs + 1):
+            run, user_id, incr_requests = full_sync(pg, gateway, api, args.batch_size, number,
+                                                    responses)
+            run.floor_s, counts = copy_floor(pg, user_id)
+            runs.append(run)
+            print(f"run {number}: full sync {run.full_s:.2f} s (upload {run.upload_s:.2f} s, "
+                  f"{run.requests} HTTP requests), COPY floor {run.floor_s:.2f} s, ratio "
+                  f"{run.ratio:.1f}x (upload alone {run.upload_ratio:.1f}x)", flush=True)
     finally:
         stop.set()
         server.join(30)
         pg.destroy()
 
     rows = sum(counts.values())
-    print(f"rows: {counts} ({rows} in all)")
-    print(f"full sync into Supabase: {full_s:.2f} s total ({local_s:.2f} s local sync + "
-          f"{full_s - local_s:.2f} s upload, {full_requests} HTTP requests, "
-          f"batch {args.batch_size})")
-    print(f"floor (one COPY per table, as owner): {floor_s:.2f} s")
-    print(f"ratio: {full_s / floor_s:.1f}x total, {(full_s - local_s) / floor_s:.1f}x upload "
-          "only (target <= 3x)")
+    print(f"rows: {counts} ({rows} in all), batch {args.batch_size}, {len(runs)} runs; medians:")
+    print(f"full sync into Supabase: {median(r.full_s for r in runs):.2f} s, of which upload "
+          f"{median(r.upload_s for r in runs):.2f} s")
+    print(f"floor (one COPY per table, as owner): {median(r.floor_s for r in runs):.2f} s")
+    print(f"ratio: {median(r.ratio for r in runs):.1f}x total, "
+          f"{median(r.upload_ratio for r in runs):.1f}x upload only (target <= 3x)")
     print(f"incremental sync with nothing new: {len(incr_requests)} HTTP requests "
           f"(target <= 3): {incr_requests}")
     return 0

@@ -161,7 +161,7 @@ def build_app(
 
         sb = settings.supabase
         session = SupabaseSession(sb.url, sb.publishable_key, secrets,
-                                  sb.allow_service_role_key)
+                                  sb.allow_service_role_key, sb.timeout_s)
         cipher = OutboxCipher(secrets)
         cipher.ensure_key()
         outboxing = OutboxingStore(store_path, cipher, sb.batch_size)

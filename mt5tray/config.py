@@ -63,6 +63,11 @@ class SupabaseSettings(_Strict):
     publishable_key: str = ""
     allow_service_role_key: bool = False
     batch_size: int = Field(default=500, ge=1, le=5000)
+    timeout_s: float = Field(
+        default=30, ge=1, le=600,
+        description="seconds to wait for one Supabase request; a batch that times out is "
+                    "sent again in halves",
+    )
 
 
 class Settings(_Strict):

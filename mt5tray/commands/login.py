@@ -47,7 +47,7 @@ def run_login(args: argparse.Namespace) -> int:
     if args.key:
         sb.publishable_key = args.key.strip()
     session = SupabaseSession(sb.url, sb.publishable_key, KeyringSecrets(),
-                              sb.allow_service_role_key)
+                              sb.allow_service_role_key, sb.timeout_s)
     try:
         email = args.email or input("Supabase e-mail: ").strip()
         password = _read_password()
@@ -75,7 +75,7 @@ def run_logout(args: argparse.Namespace) -> int:
     _, settings = load_settings(app_paths())
     sb = settings.supabase
     session = SupabaseSession(sb.url, sb.publishable_key, KeyringSecrets(),
-                              sb.allow_service_role_key)
+                              sb.allow_service_role_key, sb.timeout_s)
     try:
         revoked = session.sign_out()
     finally:

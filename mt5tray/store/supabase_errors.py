@@ -6,8 +6,9 @@ one place that knows them. The HTTP status comes from an httpx response
 hook (`StatusTracker`), since APIError alone cannot tell a 503 from a 400.
 
 Classification drives retries: `StoreUnavailable` (network, 5xx, 429) is
-retried with backoff, `TokenRejected` means "refresh the session once and
-retry", everything else is an `ActionRequired` that retrying cannot fix.
+retried with backoff, `BatchTooLarge` (a timeout, or HTTP 413) is sent again
+in halves, `TokenRejected` means "refresh the session once and retry",
+everything else is an `ActionRequired` that retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class TokenRejected(StoreUnavailable):
     """The access token was refused (expired or invalid): refresh once, retry."""
 
     title = "Supabase session expired"
+
+
+class BatchTooLarge(StoreUnavailable):
+    """The request timed out (client read/write timeout or PostgreSQL's
+    statement_timeout) or was too large for the API gateway (HTTP 413): the
+    same batch would fail again, so the flusher sends it in halves instead."""
 
 
 class StatusTracker:
@@ -75,9 +82,12 @@ def translate(exc: BaseException, url: str, status: int | None = None) -> Mt5Tra
     """A readable typed error for anything supabase-py or httpx raised."""
     if isinstance(exc, Mt5TrayError):
         return exc
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return StoreUnavailable(f"Cannot reach Supabase at {url} (no connection in time). Rows "
+                                "wait locally and are sent when it is back.")
     if isinstance(exc, httpx.TimeoutException):
-        return StoreUnavailable(f"Supabase at {url} did not answer in time; rows wait locally "
-                                "and are sent later.")
+        return BatchTooLarge(f"Supabase at {url} did not answer in time; rows wait locally "
+                             "and are sent later.")
     if isinstance(exc, httpx.TransportError):
         return StoreUnavailable(
             f"Cannot reach Supabase at {url} ({type(exc).__name__}: {exc}). Rows wait locally "
@@ -107,6 +117,9 @@ def _from_api_error(exc: APIError, url: str, status: int | None) -> Mt5TrayError
     if code in ("PGRST205", "PGRST202", "PGRST204", "42P01", "42883"):
         return StoreMisconfigured(f"The Supabase schema is missing or outdated: {detail}; "
                                   f"{MIGRATIONS_HINT}.")
+    if code == "57014" or status == 413:
+        return BatchTooLarge(f"Supabase could not take the batch in time ({detail}); rows wait "
+                             "locally and are sent in smaller batches.")
     if code == "42501":
         return StoreRejected(
             f"Supabase refused a row under row level security ({message}): the signed-in "

@@ -10,8 +10,11 @@ round cut short is replayed whole, which is harmless because every write is
 an idempotent upsert.
 
 Retries: network errors, 5xx and 429 with exponential backoff (tenacity);
-a refused access token is refreshed once and the request retried; nothing
-else is retried, since it cannot succeed until the user acts.
+a batch that times out (or is too large for the API gateway) is split in
+two and each half sent, and later batches stay that small until a flush
+passes without a timeout; a refused access token is refreshed once and the
+request retried; nothing else is retried, since it cannot succeed until the
+user acts.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from postgrest.types import ReturnMethod
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from mt5tray.core.errors import StoreAuthRequired, StoreUnavailable
 from mt5tray.core.models import Row
 from mt5tray.store.outbox import KINDS, Outbox, OutboxEntry, rows_by_kind
-from mt5tray.store.supabase_errors import TokenRejected
+from mt5tray.store.supabase_errors import BatchTooLarge, TokenRejected
 from mt5tray.store.supabase_session import SupabaseSession
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,9 @@ class SupabaseFlusher:
         self.round_rows = self.batch_size * round_batches
         self.parallel = max(parallel, 1)
         self._lock = threading.Lock()
+        # Lowered when a batch times out, raised again after a flush without one.
+        self.current_batch_rows = self.batch_size
+        self._timed_out = False
 
     def flush(self) -> int:
         """Send everything waiting; returns the rows acknowledged. Raises the
@@ -76,6 +82,7 @@ class SupabaseFlusher:
         sent = 0
         with self._lock, ThreadPoolExecutor(self.parallel,
                                             thread_name_prefix="supabase-upload") as pool:
+            self._timed_out = False
             current = self._prepare(after_id=0)
             while current is not None:
                 # Child batches are independent once the round's accounts exist
@@ -86,6 +93,8 @@ class SupabaseFlusher:
                 finally:
                     sent += self._settle(current, futures)
                 current = upcoming
+            if not self._timed_out and self.current_batch_rows < self.batch_size:
+                self.current_batch_rows = min(self.current_batch_rows * 2, self.batch_size)
         if sent:
             log.info("Uploaded %d rows to Supabase", sent)
         return sent
@@ -104,8 +113,9 @@ class SupabaseFlusher:
         for table in CHILD_TABLES:
             rows = [self._remote_row(row, ids, user_id) for row in merged[table].values()]
             conflict = ",".join(KINDS[table][1])
-            for start in range(0, len(rows), self.batch_size):
-                jobs.append((table, rows[start : start + self.batch_size], conflict))
+            size = self.current_batch_rows
+            for start in range(0, len(rows), size):
+                jobs.append((table, rows[start : start + size], conflict))
         return _Round(entries, jobs)
 
     def _settle(self, done: _Round, futures: list[Future[None]]) -> int:
@@ -145,17 +155,38 @@ class SupabaseFlusher:
         return {**row, "account_id": ids[row["account_id"]], "user_id": user_id}
 
     def _upsert(self, table: str, rows: list[Row], conflict: str) -> None:
-        self.with_retries(lambda: self.session.client.table(table).upsert(
-            rows, on_conflict=conflict, returning=ReturnMethod.minimal,
-            default_to_null=True).execute())
+        """Upsert one batch; a batch that times out is sent again in halves
+        (down to single rows, which are retried like any transient failure)."""
+        try:
+            self.with_retries(lambda: self.session.client.table(table).upsert(
+                rows, on_conflict=conflict, returning=ReturnMethod.minimal,
+                default_to_null=True).execute(), split_batches=len(rows) > 1)
+        except BatchTooLarge:
+            if len(rows) <= 1:
+                raise
+            half = len(rows) // 2
+            self._timed_out = True
+            self.current_batch_rows = min(self.current_batch_rows, half)
+            log.warning("Supabase timed out on %d %s rows; sending them as %d and %d",
+                        len(rows), table, half, len(rows) - half)
+            self._upsert(table, rows[:half], conflict)
+            self._upsert(table, rows[half:], conflict)
 
     # --- retries -------------------------------------------------------------------------
 
-    def with_retries(self, fn: Callable[[], T]) -> T:
-        """Transient failures retried with backoff; a refused token refreshed once."""
+    def with_retries(self, fn: Callable[[], T], split_batches: bool = False) -> T:
+        """Transient failures retried with backoff; a refused token refreshed once.
+        With `split_batches`, a timeout is raised at once for the caller to
+        halve the batch, since the same request would time out again."""
         refreshed = False
+
+        def transient(exc: BaseException) -> bool:
+            if split_batches and isinstance(exc, BatchTooLarge):
+                return False
+            return isinstance(exc, StoreUnavailable)
+
         for attempt in Retrying(
-            retry=retry_if_exception_type(StoreUnavailable),
+            retry=retry_if_exception(transient),
             wait=wait_exponential(multiplier=self.backoff_s, max=8),
             stop=stop_after_attempt(self.attempts),
             reraise=True,

@@ -53,14 +53,13 @@ class SupabaseSession:
     """A signed-in supabase-py client and its refresh token in the keyring."""
 
     def __init__(self, url: str, key: str, secrets: SecretStore,
-                 allow_service_role_key: bool = False,
-                 timeout: httpx.Timeout | None = None) -> None:
+                 allow_service_role_key: bool = False, timeout_s: float = 30) -> None:
         check_connection_settings(url, key, allow_service_role_key)
         self.url = url.rstrip("/")
         self.key = key
         self.secrets = secrets
         self.status = StatusTracker()
-        self._http = httpx.Client(timeout=timeout or httpx.Timeout(30, connect=10),
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10)),
                                   event_hooks={"response": [self.status.hook]})
         self._client: Client | None = None
         self._saved_token: str | None = None

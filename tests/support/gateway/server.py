@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +40,17 @@ class _Fault:
     times: int
     path_prefix: str
     body: dict[str, Any]
+    min_rows: int = 0  # only requests whose JSON body holds at least this many rows
+    delay_s: float = 0.0  # wait this long before answering (a client may time out first)
+
+    def matches(self, path: str, body: bytes) -> bool:
+        if self.times <= 0 or not path.startswith(self.path_prefix):
+            return False
+        if self.min_rows <= 0:
+            return True
+        text = body.strip()
+        rows = len(json.loads(text)) if text.startswith(b"[") else 1 if text else 0
+        return rows >= self.min_rows
 
 
 class Gateway:
@@ -92,12 +105,23 @@ class Gateway:
             return create_user(conn, email, password)
 
     def inject_fault(self, status: int = 503, times: int = 1, path_prefix: str = "/rest/v1/",
-                     body: dict[str, Any] | None = None) -> None:
-        """Answer the next `times` requests under `path_prefix` with `status`."""
+                     body: dict[str, Any] | None = None, min_rows: int = 0,
+                     delay_s: float = 0.0) -> None:
+        """Answer the next `times` requests under `path_prefix` (with at least
+        `min_rows` rows in their body, when given) with `status`, after
+        `delay_s` seconds."""
         payload = body or {"code": "PGRST000", "message": "injected fault",
                            "details": None, "hint": None}
         with self._lock:
-            self._faults.append(_Fault(status, times, path_prefix, payload))
+            self._faults.append(_Fault(status, times, path_prefix, payload, min_rows, delay_s))
+
+    def inject_statement_timeout(self, min_rows: int, times: int = 1_000_000,
+                                 path_prefix: str = "/rest/v1/") -> None:
+        """What Supabase answers when a request outlives the role's
+        statement_timeout (PostgREST maps SQLSTATE 57* to HTTP 500)."""
+        self.inject_fault(500, times, path_prefix, {
+            "code": "57014", "message": "canceling statement due to statement timeout",
+            "details": None, "hint": None}, min_rows=min_rows)
 
     @property
     def running(self) -> bool:
@@ -148,8 +172,9 @@ class Gateway:
         parts = urlsplit(target)
         params = parse_qsl(parts.query, keep_blank_values=True)
         try:
-            fault = self._take_fault(parts.path)
+            fault = self._take_fault(parts.path, body)
             if fault is not None:
+                time.sleep(fault.delay_s)
                 return Response.json(fault.status, fault.body)
             key_role = self._check_api_key(headers, dict(params))
             if parts.path.startswith("/auth/v1/"):
@@ -165,13 +190,17 @@ class Gateway:
         except HttpError as exc:
             return exc.response()
 
-    def _take_fault(self, path: str) -> _Fault | None:
+    def _take_fault(self, path: str, body: bytes) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
-                if path.startswith(fault.path_prefix) and fault.times > 0:
+                if fault.matches(path, body):
                     fault.times -= 1
                     return fault
         return None
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
 
     def _check_api_key(self, headers: dict[str, str], query: dict[str, str]) -> str:
         apikey = headers.get("apikey") or query.get("apikey")
@@ -215,6 +244,11 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timed out) before the answer is not a gateway bug.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def drop_connections(self) -> None:
         with self._open_lock:

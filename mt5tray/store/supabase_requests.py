@@ -7,6 +7,12 @@ it), runs the sync through the service (trigger `remote`), uploads the
 result, and finishes the request with `finish_sync_request` (done or failed,
 with the sync_logs id and the error).
 
+A claim is a lease: a request left `running` for 30 minutes (its agent
+vanished, or the claim's reply was lost) is claimed again by the next agent
+that polls (see the sync_request_lease migration). A finish whose reply never
+came is kept and sent again before the next claim, so the web app learns the
+outcome without the account being synced twice.
+
 A request that hits the Sync Now cooldown (`RateLimited`) is finished as
 *failed* with the cooldown message: it has already been claimed, there is no
 way back to pending, and the account was synced moments ago anyway, so the
@@ -51,6 +57,7 @@ class RemoteRequests:
         self.flusher = flusher
         self.default_history_days = default_history_days
         self.max_per_poll = max_per_poll
+        self._unanswered: list[dict[str, Any]] = []  # finishes Supabase never confirmed
 
     def poll(self, service: SyncService) -> list[RemoteOutcome]:
         """Serve up to `max_per_poll` pending requests; [] when not signed in
@@ -62,6 +69,7 @@ class RemoteRequests:
         if not mapping:
             return []
         local_of = {remote: local for local, remote in mapping.items()}
+        self._finish_unanswered()
         outcomes: list[RemoteOutcome] = []
         for _ in range(self.max_per_poll):
             claimed = self._rpc("claim_sync_request", {"p_account_ids": sorted(local_of)})
@@ -86,9 +94,17 @@ class RemoteRequests:
         except Mt5TrayError as exc:
             status, error = "failed", exc.message
         log.info("Remote sync request %s: %s %s", request["id"], status, error or "")
-        self._rpc("finish_sync_request", {"p_id": request["id"], "p_status": status,
-                                          "p_sync_id": sync_id, "p_error": error})
+        self._unanswered.append({"p_id": request["id"], "p_status": status,
+                                 "p_sync_id": sync_id, "p_error": error})
+        self._finish_unanswered()
         return RemoteOutcome(str(request["id"]), status, sync_id, error)
+
+    def _finish_unanswered(self) -> None:
+        """Send the finishes not yet confirmed, oldest first; one that fails
+        stays queued (with those after it) and its error is raised."""
+        while self._unanswered:
+            self._rpc("finish_sync_request", self._unanswered[0])
+            self._unanswered.pop(0)
 
     def _account_ref(self, service: SyncService, local_id: str) -> AccountRef:
         row = self.outbox.account_row(local_id)

@@ -58,7 +58,7 @@ def test_anon_has_no_privileges_and_authenticated_has_crud(pg: PostgresCluster) 
                     [f"public.{table}", privilege] * 2)
                 assert not anon, (table, privilege)
                 assert authed, (table, privilege)
-        for fn in ("public.claim_sync_request(uuid[])",
+        for fn in ("public.claim_sync_request(uuid[], integer)",
                    "public.finish_sync_request(uuid, text, uuid, text)"):
             anon, authed = one(
                 conn, "select has_function_privilege('anon', %s, 'execute'),"

@@ -161,3 +161,31 @@ def test_requests_of_other_users_cannot_be_claimed_or_finished(
         assert row == ("done", sync_id, True)
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             conn.execute("select finish_sync_request(%s, 'bogus', null, null)", [request_id])
+
+
+def test_a_request_abandoned_while_running_is_claimed_again(
+        pg: PostgresCluster, make_user) -> None:
+    """An agent that claimed a request and vanished must not block it forever;
+    one that is still within its lease keeps it."""
+    alice = make_user()
+    account = _account(pg, alice)
+    abandoned, recent = _requests(pg, alice, account, 2)
+    with sql_as(pg, alice.id) as conn:
+        assert one(conn, "select id::text from claim_sync_request()")[0] == abandoned
+        assert one(conn, "select id::text from claim_sync_request()")[0] == recent
+        conn.commit()
+    with pg.connect() as admin:  # the first claim is 31 minutes old
+        admin.execute("update sync_requests set started_at = now() - interval '31 minutes'"
+                      " where id = %s", [abandoned])
+        admin.commit()
+    with sql_as(pg, alice.id) as conn:
+        row = conn.execute("select id::text, status, started_at > now() - interval '1 minute'"
+                           " from claim_sync_request()").fetchall()
+        assert row == [(abandoned, "running", True)]
+        assert conn.execute("select * from claim_sync_request()").fetchall() == []
+        # A shorter lease, when an agent asks for one (never under a minute).
+        conn.execute("update sync_requests set started_at = now() - interval '5 minutes'"
+                     " where id = %s", [recent])
+        assert one(conn, "select id::text from claim_sync_request(null, 120)")[0] == recent
+        conn.execute("update sync_requests set started_at = now() - interval '30 seconds'")
+        assert conn.execute("select * from claim_sync_request(null, 1)").fetchall() == []

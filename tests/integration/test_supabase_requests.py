@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from mt5tray import cli
+from mt5tray.core.errors import StoreUnavailable
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 from tests.integration.agent_setup import SCENARIO, agent, supabase_app, write_settings
 from tests.integration.test_supabase_sync import remote_rows
@@ -136,3 +137,48 @@ def test_cli_login_sync_status_serve_and_logout(tmp_path, pg, gateway, make_user
     assert cli.main(["logout"]) == 0
     assert capsys.readouterr().out.startswith("Signed out.")
     assert all("refresh" not in key for _, key in memory_keyring.values)
+
+
+def test_a_finish_whose_reply_is_lost_is_sent_again_without_a_second_sync(
+        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
+    user = make_user()
+    app = supabase_app(tmp_path / "pc", gateway, user)
+    try:
+        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
+        request_id = _request(pg, user.id, str(account["id"]))
+        attempts = agent(app).flusher.attempts
+        gateway.inject_fault(503, times=attempts, path_prefix="/rest/v1/rpc/finish_sync_request")
+        with pytest.raises(StoreUnavailable):
+            agent(app).poll_requests(app.service)
+        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
+        assert request["status"] == "running"  # served, but Supabase never heard so
+
+        assert agent(app).poll_requests(app.service) == []  # nothing new to claim
+        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
+        remote_syncs = [r for r in remote_rows(pg, "sync_logs", user.id, "started_at")
+                        if r["trigger"] == "remote"]
+        assert [str(r["id"]) for r in remote_syncs] == [str(request["sync_id"])]
+        assert (str(request["id"]), request["status"]) == (request_id, "done")
+    finally:
+        app.close()
+
+
+def test_a_request_left_running_by_a_vanished_agent_is_served(
+        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
+    user = make_user()
+    app = supabase_app(tmp_path / "pc", gateway, user)
+    try:
+        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
+        request_id = _request(pg, user.id, str(account["id"]))
+        with pg.connect() as conn:  # claimed 40 minutes ago by a PC that then went dark
+            conn.execute("update sync_requests set status = 'running',"
+                         " started_at = now() - interval '40 minutes' where id = %s",
+                         [request_id])
+        (outcome,) = agent(app).poll_requests(app.service)
+        assert (outcome.request_id, outcome.status) == (request_id, "done")
+        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
+        assert (request["status"], str(request["sync_id"])) == ("done", outcome.sync_id)
+    finally:
+        app.close()

@@ -62,7 +62,7 @@ class SupabaseSettings(_Strict):
     url: str = ""
     publishable_key: str = ""
     allow_service_role_key: bool = False
-    batch_size: int = Field(default=500, ge=1, le=5000)
+    batch_size: int = Field(default=1000, ge=1, le=5000)
     timeout_s: float = Field(
         default=30, ge=1, le=600,
         description="seconds to wait for one Supabase request; a batch that times out is "

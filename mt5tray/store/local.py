@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -238,12 +239,13 @@ class LocalStore:
         )
         conn.executemany(
             _insert_sql("deals", DEAL_COLUMNS, "ON CONFLICT (account_id, ticket) DO NOTHING"),
-            [tuple(d[c] for c in DEAL_COLUMNS) for d in batch.new_deals],
+            map(itemgetter(*DEAL_COLUMNS), batch.new_deals),
         )
         trade_columns = (*TRADE_COLUMNS, "updated_at")
+        trade_values = itemgetter(*TRADE_COLUMNS)
         conn.executemany(
             _upsert_sql("trades", trade_columns, ("account_id", "ticket")),
-            [(*(t[c] for c in TRADE_COLUMNS), stamp) for t in batch.trades],
+            ((*trade_values(t), stamp) for t in batch.trades),
         )
         conn.execute(
             _insert_sql("equity_snapshots", EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),

@@ -79,7 +79,7 @@ def _aad(kind: str, account_id: str) -> bytes:
 class Outbox:
     """Queue, read and acknowledge outbox entries on the journal's connection."""
 
-    def __init__(self, store: LocalStore, cipher: OutboxCipher, chunk_rows: int = 500) -> None:
+    def __init__(self, store: LocalStore, cipher: OutboxCipher, chunk_rows: int = 1000) -> None:
         self._store = store
         self.cipher = cipher
         self.chunk_rows = max(chunk_rows, 1)
@@ -176,7 +176,7 @@ class Outbox:
 class OutboxingStore(LocalStore):
     """The local journal that also queues every change for Supabase."""
 
-    def __init__(self, path: Path | str, cipher: OutboxCipher, chunk_rows: int = 500) -> None:
+    def __init__(self, path: Path | str, cipher: OutboxCipher, chunk_rows: int = 1000) -> None:
         self.outbox = Outbox(self, cipher, chunk_rows)
         self._depth = 0
         super().__init__(path, on_commit=self.outbox.enqueue_batch)

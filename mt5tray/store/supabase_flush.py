@@ -57,7 +57,7 @@ class _Round:
 class SupabaseFlusher:
     """Pushes outbox entries to Supabase; one flush at a time."""
 
-    def __init__(self, session: SupabaseSession, outbox: Outbox, batch_size: int = 500,
+    def __init__(self, session: SupabaseSession, outbox: Outbox, batch_size: int = 1000,
                  attempts: int = 4, backoff_s: float = 0.5, round_batches: int = 16,
                  parallel: int = 4) -> None:
         self.session = session

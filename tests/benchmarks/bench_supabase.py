@@ -1,6 +1,6 @@
 """Benchmark: a full sync into Supabase through the test gateway (a script, not a test).
 
-    python tests/benchmarks/bench_supabase.py [--deals 100000] [--batch-size 500] [--runs 3]
+    python tests/benchmarks/bench_supabase.py [--deals 100000] [--batch-size 1000] [--runs 3]
 
 Starts its own PostgreSQL (with the migrations) and the PostgREST/GoTrue test
 gateway, and runs mt5tray in Supabase mode on a synthetic account, `--runs`
@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 import keyring  # noqa: E402
 
 from mt5tray.bootstrap import Simulation, build_app  # noqa: E402
+from mt5tray.config import SupabaseSettings  # noqa: E402
 from mt5tray.core.models import AccountRef, SyncType, Trigger  # noqa: E402
 from mt5tray.paths import AppPaths  # noqa: E402
 from mt5tray.terminal.mt5api import Mt5ApiTerminal  # noqa: E402
@@ -174,7 +175,7 @@ def full_sync(pg, gateway, api, batch_size: int, run: int,
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deals", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=SupabaseSettings().batch_size)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())

@@ -102,6 +102,9 @@ def test_gateway_stopped_mid_sync_and_mid_flush_loses_and_doubles_nothing(
             if len(served) == 3:
                 gateway.stop()
 
+        # One request at a time, so that nothing else is served while the
+        # gateway shuts down and "after three" is exact.
+        agent(app).flusher.parallel = 1
         http = agent(app).session._http
         http.event_hooks["response"].append(stop_after_three)
         with pytest.raises(Exception, match="Cannot reach Supabase"):

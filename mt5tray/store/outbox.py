@@ -166,6 +166,39 @@ class Outbox:
                 [(local, project, user_id, remote) for local, remote in mapping.items()],
             )
 
+    def backfill(self, project: str, user_id: str | None = None) -> int:
+        """Queue the whole local history of each account that `project` (for
+        `user_id`, when known) has never received, so switching from the local
+        journal to Supabase, restoring a journal, or another user signing in on
+        this PC uploads what was synced before, not only what comes next. An
+        account is left alone when entries already queued hold all its deals
+        (its first sync's upload is under way). Returns the accounts queued.
+
+        Past sync_logs go only to the first user of the project: they record
+        syncs made for that user, and their ids are global, so sending them
+        to a second user would collide with the first user's rows."""
+        mapped = "m.project = ?" + (" AND m.remote_user_id = ?" if user_id else "")
+        params = (project, project, user_id) if user_id else (project, project)
+        with self._store.transaction() as conn:
+            accounts = conn.execute(
+                "SELECT a.id, EXISTS (SELECT 1 FROM remote_accounts m WHERE "
+                "m.account_id = a.id AND m.project = ?) FROM trading_accounts a "
+                f"WHERE NOT EXISTS (SELECT 1 FROM remote_accounts m WHERE m.account_id = a.id "
+                f"AND {mapped}) AND NOT (EXISTS (SELECT 1 FROM outbox o WHERE "
+                "o.account_id = a.id) AND (SELECT coalesce(sum(row_count), 0) FROM outbox o "
+                "WHERE o.account_id = a.id AND o.kind = 'deals') >= (SELECT count(*) FROM "
+                "deals d WHERE d.account_id = a.id))", params).fetchall()
+            for account_id, sent_to_another_user in accounts:
+                self.enqueue_account(conn, account_id)
+                kinds = ["deals", "trades", "equity_snapshots"]
+                if not sent_to_another_user:
+                    kinds.append("sync_logs")
+                for kind in kinds:
+                    rows = conn.execute(f"SELECT * FROM {kind} WHERE account_id = ?",
+                                        (account_id,))
+                    self.enqueue(conn, kind, account_id, [dict(r) for r in rows])
+        return len(accounts)
+
     def account_row(self, account_id: str) -> Row | None:
         rows = self._store.query("SELECT * FROM trading_accounts WHERE id = ?", (account_id,))
         if not rows:
@@ -240,23 +273,9 @@ class OutboxingStore(LocalStore):
         return self.outbox.pending_rows()
 
     def backfill_unmapped(self, project: str) -> int:
-        """Queue the whole local history of accounts this Supabase project has
-        never received, so switching from the local journal to Supabase (or
-        restoring a journal) uploads what was synced before, not only what
-        comes next. Accounts with uploads still queued are left alone: their
-        first flush is under way. Returns the accounts queued."""
-        with self.transaction() as conn:
-            accounts = [r[0] for r in conn.execute(
-                "SELECT a.id FROM trading_accounts a WHERE NOT EXISTS (SELECT 1 FROM "
-                "remote_accounts m WHERE m.account_id = a.id AND m.project = ?) AND NOT EXISTS "
-                "(SELECT 1 FROM outbox o WHERE o.account_id = a.id)", (project,)).fetchall()]
-            for account_id in accounts:
-                self.outbox.enqueue_account(conn, account_id)
-                for kind in ("deals", "trades", "equity_snapshots", "sync_logs"):
-                    rows = conn.execute(f"SELECT * FROM {kind} WHERE account_id = ?",
-                                        (account_id,))
-                    self.outbox.enqueue(conn, kind, account_id, [dict(r) for r in rows])
-        return len(accounts)
+        """At start-up: queue the history of accounts this Supabase project has
+        never received from this PC (see Outbox.backfill)."""
+        return self.outbox.backfill(project)
 
 
 def rows_by_kind(entries: Sequence[OutboxEntry]) -> dict[str, dict[tuple[Any, ...], Row]]:

@@ -71,6 +71,7 @@ class SupabaseFlusher:
         # Lowered when a batch times out, raised again after a flush without one.
         self.current_batch_rows = self.batch_size
         self._timed_out = False
+        self._backfilled_for: tuple[str, str] | None = None  # (project, user) checked
 
     def flush(self) -> int:
         """Send everything waiting; returns the rows acknowledged. Raises the
@@ -83,6 +84,7 @@ class SupabaseFlusher:
         with self._lock, ThreadPoolExecutor(self.parallel,
                                             thread_name_prefix="supabase-upload") as pool:
             self._timed_out = False
+            self._backfill_for_signed_in_user()
             current = self._prepare(after_id=0)
             while current is not None:
                 # Child batches are independent once the round's accounts exist
@@ -98,6 +100,20 @@ class SupabaseFlusher:
         if sent:
             log.info("Uploaded %d rows to Supabase", sent)
         return sent
+
+    def _backfill_for_signed_in_user(self) -> None:
+        """Once per signed-in user: queue the history of accounts this user
+        has never received (another user used this PC's agent before)."""
+        if not self.session.has_saved_token():
+            return
+        user_id, _ = self.with_retries(self.session.user)
+        if self._backfilled_for == (self.session.url, user_id):
+            return
+        queued = self.outbox.backfill(self.session.url, user_id)
+        if queued:
+            log.info("Queued the history of %d account(s) this Supabase user has not "
+                     "received yet", queued)
+        self._backfilled_for = (self.session.url, user_id)
 
     # --- one round -----------------------------------------------------------------------
 

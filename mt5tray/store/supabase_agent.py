@@ -50,7 +50,8 @@ class SupabaseAgent:
     """The Supabase side of a running mt5tray."""
 
     def __init__(self, store: OutboxingStore, session: SupabaseSession, agent: AgentInfo,
-                 batch_size: int = 1000, default_history_days: Callable[[], int | None] = lambda: 30,
+                 batch_size: int = 1000,
+                 default_history_days: Callable[[], int | None] = lambda: 30,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.session = session

@@ -72,8 +72,8 @@ def test_counts_and_symbol_info() -> None:
 def test_core_records_mirror_the_types() -> None:
     deal = t.TradeDeal(*range(18))
     assert TerminalDeal(*deal).fee == deal.fee
-    assert [f for f in TerminalDeal.__dataclass_fields__] == list(t.TradeDeal._fields)
-    assert [f for f in TerminalPosition.__dataclass_fields__] == list(t.TradePosition._fields)
+    assert list(TerminalDeal._fields) == list(t.TradeDeal._fields)
+    assert list(TerminalPosition._fields) == list(t.TradePosition._fields)
 
 
 def test_results_support_asdict_like_the_wheel() -> None:

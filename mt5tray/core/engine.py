@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from mt5tray.core.errors import AccountMismatch, Mt5TrayError
+from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
 from mt5tray.core.models import (
     AccountRef,
@@ -155,6 +155,7 @@ class SyncEngine:
     ) -> None:
         result.status = SyncStatus.FAILED
         result.error, result.error_title = exc.message, exc.title
+        result.needs_action = isinstance(exc, ActionRequired)
         result.counts = SyncCounts()
         self._stamp_finished(result)
         log.warning("Sync of %s failed: %s", ref.describe(), exc)

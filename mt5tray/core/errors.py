@@ -2,7 +2,8 @@
 
 `TransientError` clears up by itself (terminal closed, network down) and is
 retried by the schedule; `ActionRequired` needs the user (bad password, bad
-key, missing migration) and pauses the account until they act. Vendor errors
+key, missing migration): the schedule then leaves the account alone until
+they act (Sync Now, a settings change) or an hour has passed. Vendor errors
 are translated into these at the adapter boundary, nowhere else.
 """
 

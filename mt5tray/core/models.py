@@ -183,6 +183,10 @@ class SyncResult:
     error: str | None = None
     error_title: str | None = None
     account_id: str | None = None
+    # The failure needs the user (bad password, wrong account, ...): retrying
+    # on the schedule cannot fix it, and a bad password retried every few
+    # minutes can get the account locked by the broker.
+    needs_action: bool = False
 
     @property
     def ok(self) -> bool:

@@ -1,6 +1,7 @@
 """The service: runs syncs for many accounts, one at a time, and tells
 listeners what happened. The CLI, the scheduler and the tray all go through
-it, so policy (isolation, the Sync Now rate limit, pause) lives here once.
+it, so policy (isolation, the Sync Now rate limit, pause, leaving an account
+alone while it waits for the user) lives here once.
 
 Qt-free: listeners are plain callables; the UI bridges them to signals.
 """
@@ -19,6 +20,9 @@ from mt5tray.core.models import AccountRef, SyncRequest, SyncResult, SyncType, T
 log = logging.getLogger(__name__)
 
 MANUAL_COOLDOWN_S = 60.0
+# How long the schedule leaves an account alone after a failure that needs the
+# user (a bad password is then tried once an hour, not every five minutes).
+WAIT_FOR_USER_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,9 @@ class SyncService:
     # failure streak of each account, keyed like the rate limit.
     last_results: dict[tuple[int | None, str | None], SyncResult] = field(default_factory=dict)
     failure_streaks: dict[tuple[int | None, str | None], int] = field(default_factory=dict)
+    wait_for_user_s: float = WAIT_FOR_USER_S
+    # account -> clock() of its last failure that needs the user
+    _needs_user: dict[tuple[int | None, str | None], float] = field(default_factory=dict)
     _manual_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -81,6 +88,20 @@ class SyncService:
 
     def failure_streak(self, account: AccountRef) -> int:
         return self.failure_streaks.get(_key(account), 0)
+
+    def waits_for_user(self, account: AccountRef) -> bool:
+        """The schedule leaves this account alone: its last sync failed in a way
+        only the user can fix. Sync Now (or a settings change) tries again."""
+        since = self._needs_user.get(_key(account))
+        return since is not None and self.clock() - since < self.wait_for_user_s
+
+    def user_acted(self, account: AccountRef | None = None) -> None:
+        """The user changed an account (or, with None, the settings): schedule
+        it again at once."""
+        if account is None:
+            self._needs_user.clear()
+        else:
+            self._needs_user.pop(_key(account), None)
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
@@ -136,6 +157,10 @@ class SyncService:
         key = _key(account)
         self.last_results[key] = result
         self.failure_streaks[key] = 0 if result.ok else self.failure_streaks.get(key, 0) + 1
+        if result.needs_action:
+            self._needs_user[key] = self.clock()
+        else:
+            self._needs_user.pop(key, None)
 
     def sync_all(
         self,
@@ -147,6 +172,10 @@ class SyncService:
         """Every account in turn; one account's failure never stops the rest."""
         results: list[SyncResult] = []
         for account in accounts if accounts is not None else self.accounts():
+            if trigger is Trigger.SCHEDULE and self.waits_for_user(account):
+                log.info("Not syncing %s on schedule: its last sync needs you to act (%s)",
+                         account.describe(), self.last_results[_key(account)].error_title)
+                continue
             try:
                 results.append(self.sync_one(account, sync_type, trigger, history_days))
             except RateLimited as limited:

@@ -13,7 +13,7 @@ from typing import Any
 
 from mt5tray.core import errors
 from mt5tray.core.health import relative_time
-from mt5tray.core.models import SyncResult, SyncStatus
+from mt5tray.core.models import AccountRef, SyncResult, SyncStatus
 from mt5tray.core.runtime import Runtime
 
 COLUMNS = ("Account", "Server", "Balance", "Equity", "Margin", "Last sync", "Result",
@@ -49,7 +49,7 @@ def build_view(runtime: Runtime, summary: dict[str, Any], supabase_url: str = ""
             str(login or "(terminal's account)"), server or "",
             _money(row.get("balance")), _money(row.get("equity")), _money(row.get("margin")),
             _last_sync(result, row), _result_text(result, row), str(streak),
-            "paused" if runtime.paused else relative_time(next_run) if next_run else "",
+            _next_run(runtime, ref, next_run),
         ))
         if result is not None and result.status is SyncStatus.FAILED:
             errors.append(f"{ref.describe()}: {result.error_title}\n{result.error}")
@@ -60,6 +60,14 @@ def build_view(runtime: Runtime, summary: dict[str, Any], supabase_url: str = ""
     view.supabase = supabase_text(runtime, supabase_url)
     view.last_error = "\n\n".join(errors)
     return view
+
+
+def _next_run(runtime: Runtime, ref: AccountRef, next_run: datetime | None) -> str:
+    if runtime.paused:
+        return "paused"
+    if runtime.service.waits_for_user(ref):
+        return "waits for you (fix it, then Sync Now)"
+    return relative_time(next_run) if next_run else ""
 
 
 def terminal_text(results: list[SyncResult | None]) -> str:

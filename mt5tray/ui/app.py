@@ -114,6 +114,7 @@ class TrayShell(QObject):
         simulation = self.app.simulation
         self.app.service.accounts = lambda: account_refs(settings, simulation)
         self.app.engine.tuning = settings.tuning()
+        self.app.service.user_acted()  # a fixed password is tried at the next run
         self.scheduler.set_interval(settings.sync_interval_minutes * 60.0)
         self.tray.refresh()
 

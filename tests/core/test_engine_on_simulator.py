@@ -171,3 +171,46 @@ def test_killed_mid_commit_then_rerun_equals_one_clean_run(tmp_path):
                      if k not in ("account_id", "synced_at", "updated_at")}
                     for r in s.query(f"SELECT * FROM {table} ORDER BY {key}")]
         assert rows(store) == rows(clean_store)
+
+
+def test_a_bad_password_is_not_retried_every_interval(store):
+    """A failure only the user can fix (a bad password) leaves the account
+    out of the schedule for an hour, so the broker does not see a login
+    attempt every five minutes; Sync Now and a settings change try again."""
+    sim = SimulatedMT5.from_scenario(SCENARIO)
+    ref = ref_of(sim, mode="login")
+    password = ["wrong-password"]
+    now = [1000.0]
+    engine = SyncEngine(store, lambda: Mt5ApiTerminal(
+        sim, password_for=lambda login, server: password[0], retry_delay_s=0),
+        AgentInfo("test", "host"), clock=sim.clock.utc)
+    service = SyncService(engine, accounts=lambda: [ref], clock=lambda: now[0])
+
+    (failed,) = service.scheduled_tick()
+    assert failed.needs_action and failed.error_title == "MT5 login failed"
+    assert service.waits_for_user(ref)
+    now[0] += 5 * 60
+    assert service.scheduled_tick() == []  # left alone: no second login attempt
+    logs = store.query("SELECT count(*) FROM sync_logs")[0][0]
+
+    now[0] += 3600
+    (again,) = service.scheduled_tick()  # an hour later, one more try
+    assert not again.ok and service.waits_for_user(ref)
+    assert store.query("SELECT count(*) FROM sync_logs")[0][0] == logs + 1
+
+    password[0] = None  # the user fixed it in settings (the scenario's own password)
+    service.user_acted()
+    (fixed,) = service.scheduled_tick()
+    assert fixed.ok and not service.waits_for_user(ref)
+
+
+def test_a_transient_failure_is_retried_at_the_next_interval(store, sim):
+    ref = ref_of(sim)
+    service = SyncService(engine_for(store, sim), accounts=lambda: [ref])
+    sim.inject_fault("not_connected")
+    (failed,) = service.scheduled_tick()
+    assert not failed.ok and not failed.needs_action
+    assert not service.waits_for_user(ref)
+    sim.clear_faults()
+    (ok,) = service.scheduled_tick()
+    assert ok.ok

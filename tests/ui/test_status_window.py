@@ -79,6 +79,23 @@ def test_failure_shows_the_error_in_full(shell: Any, qtbot: Any) -> None:
     assert shell.tray.last_notice.is_error
 
 
+def test_a_failure_that_needs_the_user_says_so_in_next_run(shell: Any, qtbot: Any) -> None:
+    from mt5tray.core.errors import AuthorizationFailed
+
+    def refused() -> Any:
+        raise AuthorizationFailed("MT5 refused the password for account 1001; set it again.")
+
+    shell.app.engine.terminal_factory = refused
+    shell.show_status()
+    window = shell._status
+    window.sync_button.click()
+    qtbot.waitUntil(lambda: cell(window, 0, "Result") == "failed", timeout=10_000)
+    assert cell(window, 0, "Next run").startswith("waits for you")
+    shell.apply_settings(shell.app.settings)  # saving the settings lifts it
+    window.refresh()
+    assert not cell(window, 0, "Next run").startswith("waits for you")
+
+
 def test_ui_stays_responsive_during_a_slow_sync(shell: Any, qtbot: Any) -> None:
     slow_down(shell.app, 2.0)
     ticks: list[float] = []

@@ -59,7 +59,8 @@ class TrayShell(QObject):
         callbacks = TrayCallbacks(
             self.show_status, self.show_logs, self.show_settings, QApplication.quit,
             notifications_on=lambda: self.app.settings.notifications,
-            full_resync_days=lambda: self.app.settings.full_resync_days)
+            full_resync_days=lambda: self.app.settings.full_resync_days,
+            start_at_login_changed=self.remember_start_at_login)
         self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks, self)
         self._status: StatusWindow | None = None
         self._logs: LogWindow | None = None
@@ -107,6 +108,19 @@ class TrayShell(QObject):
                                 self.autostart, self.hooks, self.apply_settings)
         dialog.setWindowIcon(app_icon())
         dialog.exec()
+
+    def remember_start_at_login(self, enabled: bool) -> None:
+        """The tray's check box changed the OS entry: keep the settings in step."""
+        if self.app.settings.start_at_login == enabled:
+            return
+        settings = self.app.settings.model_copy(update={"start_at_login": enabled})
+        try:
+            self.app.settings_file.save(settings)
+        except (Mt5TrayError, OSError) as exc:
+            log.warning("Start at login is %s, but the settings were not saved: %s",
+                        "on" if enabled else "off", exc)
+            return
+        self.app.settings = settings
 
     def apply_settings(self, settings: Settings) -> None:
         """Use saved settings at once: accounts, tuning, interval."""

@@ -34,6 +34,7 @@ class TrayCallbacks:
     quit: Callable[[], None]
     notifications_on: Callable[[], bool] = lambda: True
     full_resync_days: Callable[[], int] = lambda: 30
+    start_at_login_changed: Callable[[bool], None] = lambda enabled: None
 
 
 class Tray(QObject):
@@ -146,6 +147,7 @@ class Tray(QObject):
         except Mt5TrayError as exc:
             self.notify(Notice(exc.title, exc.message, True))
         self._read_autostart()
+        self.cb.start_at_login_changed(self.autostart_action.isChecked())
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mt5tray.autostart import AutostartStatus, WindowsRunKey
+from mt5tray.bootstrap import load_settings
 from mt5tray.core.models import SyncStatus, SyncType, Trigger
 from tests.test_autostart import COMMAND, FakeRegistry
 from tests.ui.conftest import slow_down
@@ -71,6 +72,8 @@ def test_start_at_login_reads_the_real_state_each_time(shell: Any) -> None:
     assert not shell.tray.autostart_action.isChecked()
     shell.tray.autostart_action.trigger()  # checks it -> enable()
     assert shell.autostart.is_enabled().enabled
+    _, saved = load_settings(shell.app.paths)  # the settings dialog will show it on
+    assert saved.start_at_login and shell.app.settings.start_at_login
     shell.autostart.disable()  # changed outside the app
     shell.tray.about_to_show()
     assert not shell.tray.autostart_action.isChecked()

@@ -117,3 +117,50 @@ def test_account_dialog_validates(qtbot: Any) -> None:
 def test_sign_in_disabled_without_the_auth_hooks(dialog: SettingsDialog) -> None:
     assert not dialog.auth_row.sign_in.isEnabled()
     assert "Supabase" in dialog.auth_row.sign_in.toolTip()
+
+
+def test_sign_in_runs_off_the_gui_thread_and_reports_back(qtbot: Any, monkeypatch: Any) -> None:
+    """A slow Supabase must not freeze the dialog: the sign-in runs on a worker
+    thread, the row says so meanwhile, and shows the outcome when it is done."""
+    import threading
+
+    from PySide6.QtWidgets import QInputDialog
+
+    from mt5tray.ui.supabase_auth import SupabaseAuthRow
+
+    release = threading.Event()
+    signed_in: list[str] = []
+    calls: list[str] = []
+
+    def sign_in(email: str, password: str) -> str:
+        calls.append(threading.current_thread().name)
+        if not release.wait(10):
+            raise TimeoutError("never released")
+        if password != "right":
+            raise RuntimeError("Supabase refused the email or password.")
+        signed_in.append(email)
+        return email
+
+    hooks = OptionalJobs(sign_in=sign_in, sign_out=signed_in.clear,
+                         signed_in_user=lambda: signed_in[0] if signed_in else None)
+    answers = iter([("trader@example.test", True), ("wrong", True),
+                    ("trader@example.test", True), ("right", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    row = SupabaseAuthRow(hooks)
+    qtbot.addWidget(row)
+
+    row.sign_in.click()
+    assert row.user.text() == "Signing in…" and not row.sign_in.isEnabled()
+    qtbot.wait(50)  # the event loop keeps running while the worker waits
+    release.set()
+    qtbot.waitUntil(lambda: not row.busy, timeout=5000)
+    assert row.user.text() == "Sign-in failed: Supabase refused the email or password."
+    assert calls == ["supabase-auth"]
+
+    row.sign_in.click()
+    qtbot.waitUntil(lambda: not row.busy, timeout=5000)
+    assert row.user.text() == "Signed in as trader@example.test"
+    assert row.sign_out.isEnabled()
+    row.sign_out.click()
+    qtbot.waitUntil(lambda: not row.busy, timeout=5000)
+    assert row.user.text() == "Not signed in"

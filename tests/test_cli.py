@@ -185,3 +185,20 @@ def test_tray_without_a_display_says_so_instead_of_aborting(home):
     assert done.returncode == 1
     assert "no graphical session" in done.stderr and "mt5tray sync" in done.stderr
     assert "Traceback" not in done.stderr and "Aborted" not in done.stderr
+
+
+def test_logout_without_a_supabase_url_still_forgets_the_session(
+        tmp_path, monkeypatch, memory_keyring, capsys) -> None:
+    """Settings lost their URL (or were reset): logout cannot reach Supabase to
+    revoke the session, but the refresh token must still leave this PC."""
+    from mt5tray import cli
+    from mt5tray.secrets import SERVICE
+    from mt5tray.store.supabase_session import REFRESH_TOKEN_KEY
+
+    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path))
+    memory_keyring.set_password(SERVICE, REFRESH_TOKEN_KEY, "refresh-token-value")
+    assert cli.main(["logout"]) == 0
+    assert memory_keyring.get_password(SERVICE, REFRESH_TOKEN_KEY) is None
+    out = capsys.readouterr().out
+    assert "Signed out on this PC" in out and "could not be revoked" in out
+    assert "refresh-token-value" not in out

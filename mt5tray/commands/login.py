@@ -13,7 +13,7 @@ import getpass
 import sys
 
 from mt5tray.bootstrap import SUPABASE, load_settings
-from mt5tray.core.errors import SettingsError
+from mt5tray.core.errors import Mt5TrayError, SettingsError
 from mt5tray.paths import app_paths
 from mt5tray.secrets import KeyringSecrets
 
@@ -70,12 +70,19 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from mt5tray.store.supabase_session import SupabaseSession
+    from mt5tray.store.supabase_session import REFRESH_TOKEN_KEY, SupabaseSession
 
     _, settings = load_settings(app_paths())
     sb = settings.supabase
-    session = SupabaseSession(sb.url, sb.publishable_key, KeyringSecrets(),
-                              sb.allow_service_role_key, sb.timeout_s)
+    secrets = KeyringSecrets()
+    try:
+        session = SupabaseSession(sb.url, sb.publishable_key, secrets,
+                                  sb.allow_service_role_key, sb.timeout_s)
+    except Mt5TrayError as exc:
+        # No usable URL or key any more: still forget the session on this PC.
+        secrets.delete(REFRESH_TOKEN_KEY)
+        print(f"Signed out on this PC; the session could not be revoked ({exc.message}).")
+        return 0
     try:
         revoked = session.sign_out()
     finally:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -22,6 +25,26 @@ def _request(pg, user_id: str, account_id: str, sync_type: str = "incremental") 
             "insert into sync_requests (user_id, account_id, sync_type) values (%s, %s, %s)"
             " returning id::text", [user_id, account_id, sync_type]).fetchone()
     return row[0]
+
+
+@dataclass
+class SyncedPc:
+    user: Any
+    app: Any
+    account_id: str  # the remote trading_accounts id
+
+
+@pytest.fixture
+def synced_pc(tmp_path, pg, gateway, make_user, memory_keyring) -> Iterator[SyncedPc]:
+    """A signed-in PC whose account Supabase already knows (after a full sync)."""
+    user = make_user()
+    app = supabase_app(tmp_path / "pc", gateway, user)
+    try:
+        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
+        yield SyncedPc(user, app, str(account["id"]))
+    finally:
+        app.close()
 
 
 def test_one_sync_request_is_served_once_by_two_agents(
@@ -58,21 +81,14 @@ def test_one_sync_request_is_served_once_by_two_agents(
             app.close()
 
 
-def test_a_request_within_the_cooldown_fails_with_the_reason(
-        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
-    user = make_user()
-    app = supabase_app(tmp_path / "pc", gateway, user)
-    try:
-        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
-        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
-        _request(pg, user.id, str(account["id"]))
-        _request(pg, user.id, str(account["id"]))
-        first, second = agent(app).poll_requests(app.service)
-        assert first.status == "done"
-        assert second.status == "failed" and "Sync Now is available again" in second.error
-        assert agent(app).poll_requests(app.service) == []
-    finally:
-        app.close()
+def test_a_request_within_the_cooldown_fails_with_the_reason(pg, synced_pc) -> None:
+    pc = synced_pc
+    _request(pg, pc.user.id, pc.account_id)
+    _request(pg, pc.user.id, pc.account_id)
+    first, second = agent(pc.app).poll_requests(pc.app.service)
+    assert first.status == "done"
+    assert second.status == "failed" and "Sync Now is available again" in second.error
+    assert agent(pc.app).poll_requests(pc.app.service) == []
 
 
 def test_duplicate_keys_in_one_batch_collapse_to_the_latest_row(
@@ -140,45 +156,31 @@ def test_cli_login_sync_status_serve_and_logout(tmp_path, pg, gateway, make_user
 
 
 def test_a_finish_whose_reply_is_lost_is_sent_again_without_a_second_sync(
-        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
-    user = make_user()
-    app = supabase_app(tmp_path / "pc", gateway, user)
-    try:
-        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
-        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
-        request_id = _request(pg, user.id, str(account["id"]))
-        attempts = agent(app).flusher.attempts
-        gateway.inject_fault(503, times=attempts, path_prefix="/rest/v1/rpc/finish_sync_request")
-        with pytest.raises(StoreUnavailable):
-            agent(app).poll_requests(app.service)
-        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
-        assert request["status"] == "running"  # served, but Supabase never heard so
+        pg, gateway, synced_pc) -> None:
+    pc = synced_pc
+    request_id = _request(pg, pc.user.id, pc.account_id)
+    attempts = agent(pc.app).flusher.attempts
+    gateway.inject_fault(503, times=attempts, path_prefix="/rest/v1/rpc/finish_sync_request")
+    with pytest.raises(StoreUnavailable):
+        agent(pc.app).poll_requests(pc.app.service)
+    (request,) = remote_rows(pg, "sync_requests", pc.user.id, "requested_at")
+    assert request["status"] == "running"  # served, but Supabase never heard so
 
-        assert agent(app).poll_requests(app.service) == []  # nothing new to claim
-        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
-        remote_syncs = [r for r in remote_rows(pg, "sync_logs", user.id, "started_at")
-                        if r["trigger"] == "remote"]
-        assert [str(r["id"]) for r in remote_syncs] == [str(request["sync_id"])]
-        assert (str(request["id"]), request["status"]) == (request_id, "done")
-    finally:
-        app.close()
+    assert agent(pc.app).poll_requests(pc.app.service) == []  # nothing new to claim
+    (request,) = remote_rows(pg, "sync_requests", pc.user.id, "requested_at")
+    remote_syncs = [r for r in remote_rows(pg, "sync_logs", pc.user.id, "started_at")
+                    if r["trigger"] == "remote"]
+    assert [str(r["id"]) for r in remote_syncs] == [str(request["sync_id"])]
+    assert (str(request["id"]), request["status"]) == (request_id, "done")
 
 
-def test_a_request_left_running_by_a_vanished_agent_is_served(
-        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
-    user = make_user()
-    app = supabase_app(tmp_path / "pc", gateway, user)
-    try:
-        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
-        (account,) = remote_rows(pg, "trading_accounts", user.id, "login")
-        request_id = _request(pg, user.id, str(account["id"]))
-        with pg.connect() as conn:  # claimed 40 minutes ago by a PC that then went dark
-            conn.execute("update sync_requests set status = 'running',"
-                         " started_at = now() - interval '40 minutes' where id = %s",
-                         [request_id])
-        (outcome,) = agent(app).poll_requests(app.service)
-        assert (outcome.request_id, outcome.status) == (request_id, "done")
-        (request,) = remote_rows(pg, "sync_requests", user.id, "requested_at")
-        assert (request["status"], str(request["sync_id"])) == ("done", outcome.sync_id)
-    finally:
-        app.close()
+def test_a_request_left_running_by_a_vanished_agent_is_served(pg, synced_pc) -> None:
+    pc = synced_pc
+    request_id = _request(pg, pc.user.id, pc.account_id)
+    with pg.connect() as conn:  # claimed 40 minutes ago by a PC that then went dark
+        conn.execute("update sync_requests set status = 'running',"
+                     " started_at = now() - interval '40 minutes' where id = %s", [request_id])
+    (outcome,) = agent(pc.app).poll_requests(pc.app.service)
+    assert (outcome.request_id, outcome.status) == (request_id, "done")
+    (request,) = remote_rows(pg, "sync_requests", pc.user.id, "requested_at")
+    assert (request["status"], str(request["sync_id"])) == ("done", outcome.sync_id)

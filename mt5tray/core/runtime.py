@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from mt5tray.core.health import STARTUP_GRACE_S, TrayHealth, overall_health
 from mt5tray.core.hooks import OptionalJobs
@@ -62,8 +63,8 @@ class Runtime:
                 limited.append(exc)
                 continue
             self.scheduler.submit(
-                lambda a=account: self.service.sync_one(a, sync_type, Trigger.MANUAL, days,
-                                                        reserved=True),
+                partial(self.service.sync_one, account, sync_type, Trigger.MANUAL, days,
+                        reserved=True),
                 name=f"{sync_type.value} sync of {account.describe()}",
             )
         return limited

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from postgrest.types import ReturnMethod
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
@@ -159,7 +159,8 @@ class SupabaseFlusher:
                 for row in accounts.values()]
         returned = self.with_retries(lambda: self.session.client.table("trading_accounts")
                                       .upsert(body, on_conflict=ACCOUNT_CONFLICT).execute())
-        fresh = {by_identity[(r["server"], r["login"])]: str(r["id"]) for r in returned.data}
+        rows = cast(list[dict[str, Any]], returned.data)  # a list of objects, by PostgREST
+        fresh = {by_identity[(r["server"], r["login"])]: str(r["id"]) for r in rows}
         if fresh != {k: known.get(k) for k in fresh}:
             self.outbox.remember_remote_ids(self.session.url, user_id, fresh)
         return {**known, **fresh}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.models import AccountRef, SyncType, Trigger
@@ -134,4 +134,5 @@ class RemoteRequests:
         response = self.flusher.with_retries(
             lambda: self.session.client.rpc(name, params).execute())
         data = response.data
-        return data if isinstance(data, list) else ([data] if data else [])
+        rows = data if isinstance(data, list) else ([data] if data else [])
+        return cast(list[dict[str, Any]], rows)  # the functions return rows

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 from supabase import Client, ClientOptions, create_client
+from supabase_auth.types import SignInWithEmailAndPasswordCredentials
 
 from mt5tray.core.errors import SettingsError, StoreAuthRequired, StoreMisconfigured
 from mt5tray.core.ports import SecretStore
@@ -102,8 +103,9 @@ class SupabaseSession:
     def sign_in(self, email: str, password: str) -> str:
         """Sign in with email and password; returns the signed-in email."""
         with self._lock:
-            response = self.call(lambda: self.client.auth.sign_in_with_password(
-                {"email": email, "password": password}))
+            credentials = SignInWithEmailAndPasswordCredentials(email=email, password=password,
+                                                                options={})
+            response = self.call(lambda: self.client.auth.sign_in_with_password(credentials))
             user = response.user
             return (user.email if user else None) or email
 

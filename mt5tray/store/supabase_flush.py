@@ -84,7 +84,6 @@ class SupabaseFlusher:
         with self._lock, ThreadPoolExecutor(self.parallel,
                                             thread_name_prefix="supabase-upload") as pool:
             self._timed_out = False
-            self._backfill_for_signed_in_user()
             current = self._prepare(after_id=0)
             while current is not None:
                 # Child batches are independent once the round's accounts exist
@@ -101,12 +100,11 @@ class SupabaseFlusher:
             log.info("Uploaded %d rows to Supabase", sent)
         return sent
 
-    def _backfill_for_signed_in_user(self) -> None:
+    def _backfill_once_for(self, user_id: str) -> None:
         """Once per signed-in user: queue the history of accounts this user
-        has never received (another user used this PC's agent before)."""
-        if not self.session.has_saved_token():
-            return
-        user_id, _ = self.with_retries(self.session.user)
+        has never received (another user used this PC's agent before). Runs
+        when something is queued anyway (a heartbeat at the latest), so an
+        empty outbox never needs the network."""
         if self._backfilled_for == (self.session.url, user_id):
             return
         queued = self.outbox.backfill(self.session.url, user_id)
@@ -123,6 +121,7 @@ class SupabaseFlusher:
         if not entries:
             return None
         user_id, _ = self.with_retries(self.session.user)
+        self._backfill_once_for(user_id)  # its entries come after these: later rounds
         merged = rows_by_kind(entries)
         ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
         jobs = []

@@ -211,15 +211,16 @@ def test_a_second_user_signing_in_on_the_pc_receives_the_whole_history(
             remote_rows(pg, "trades", alice.id, "ticket")))
         assert first_sync_rows > 0 and agent(app).pending_uploads() == 0
         assert_mirrored(pg, app.store, alice.id)
+        alices = {t: remote_rows(pg, t, alice.id, "id") for t in TABLES}
 
         app.remote.session.sign_out()
         app.remote.session.sign_in(bob.email, bob.password)
-        agent(app).flush()
+        agent(app).heartbeat()  # the next upload (a heartbeat at the latest) brings it
         assert agent(app).pending_uploads() == 0
         # Past syncs were made for Alice: her sync log stays hers alone.
         assert_mirrored(pg, app.store, bob.id, skip=("sync_logs",))
         assert remote_rows(pg, "sync_logs", bob.id, "started_at") == []
-        assert_mirrored(pg, app.store, alice.id)  # Alice's rows are untouched
+        assert {t: remote_rows(pg, t, alice.id, "id") for t in TABLES} == alices  # untouched
 
         result = app.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)
         (bobs_sync,) = remote_rows(pg, "sync_logs", bob.id, "started_at")

@@ -165,7 +165,7 @@ def build_app(
         cipher = OutboxCipher(secrets)
         cipher.ensure_key()
         outboxing = OutboxingStore(store_path, cipher, sb.batch_size)
-        outboxing.backfill_unmapped(sb.url)
+        outboxing.outbox.backfill(sb.url)  # history synced before Supabase mode
         store: LocalStore = outboxing
     else:
         store = LocalStore(store_path)

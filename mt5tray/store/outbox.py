@@ -31,6 +31,10 @@ from mt5tray.store.local import ACCOUNT_COLUMNS as LOCAL_ACCOUNT_COLUMNS
 from mt5tray.store.local import EQUITY_COLUMNS, SYNC_LOG_COLUMNS, LocalStore, now_iso
 from mt5tray.store.outbox_crypto import OutboxCipher
 
+# Rows per outbox entry and per upload request unless settings say otherwise
+# (settings.supabase.batch_size, whose default is the same).
+DEFAULT_BATCH_ROWS = 1000
+
 # Columns sent to Supabase. `is_active` is left out on purpose: the web app
 # owns it, and an upsert must not switch an account back on.
 ACCOUNT_COLUMNS = tuple(c for c in LOCAL_ACCOUNT_COLUMNS if c != "is_active")
@@ -79,7 +83,8 @@ def _aad(kind: str, account_id: str) -> bytes:
 class Outbox:
     """Queue, read and acknowledge outbox entries on the journal's connection."""
 
-    def __init__(self, store: LocalStore, cipher: OutboxCipher, chunk_rows: int = 1000) -> None:
+    def __init__(self, store: LocalStore, cipher: OutboxCipher,
+                 chunk_rows: int = DEFAULT_BATCH_ROWS) -> None:
         self._store = store
         self.cipher = cipher
         self.chunk_rows = max(chunk_rows, 1)
@@ -209,7 +214,8 @@ class Outbox:
 class OutboxingStore(LocalStore):
     """The local journal that also queues every change for Supabase."""
 
-    def __init__(self, path: Path | str, cipher: OutboxCipher, chunk_rows: int = 1000) -> None:
+    def __init__(self, path: Path | str, cipher: OutboxCipher,
+                 chunk_rows: int = DEFAULT_BATCH_ROWS) -> None:
         self.outbox = Outbox(self, cipher, chunk_rows)
         self._depth = 0
         super().__init__(path, on_commit=self.outbox.enqueue_batch)
@@ -271,11 +277,6 @@ class OutboxingStore(LocalStore):
 
     def pending_uploads(self) -> int:
         return self.outbox.pending_rows()
-
-    def backfill_unmapped(self, project: str) -> int:
-        """At start-up: queue the history of accounts this Supabase project has
-        never received from this PC (see Outbox.backfill)."""
-        return self.outbox.backfill(project)
 
 
 def rows_by_kind(entries: Sequence[OutboxEntry]) -> dict[str, dict[tuple[Any, ...], Row]]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from mt5tray.core.engine import AgentInfo
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.service import SyncEvent, SyncService
-from mt5tray.store.outbox import OutboxingStore
+from mt5tray.store.outbox import DEFAULT_BATCH_ROWS, OutboxingStore
 from mt5tray.store.supabase_flush import SupabaseFlusher
 from mt5tray.store.supabase_requests import RemoteOutcome, RemoteRequests
 from mt5tray.store.supabase_session import SupabaseSession
@@ -50,7 +50,7 @@ class SupabaseAgent:
     """The Supabase side of a running mt5tray."""
 
     def __init__(self, store: OutboxingStore, session: SupabaseSession, agent: AgentInfo,
-                 batch_size: int = 1000,
+                 batch_size: int = DEFAULT_BATCH_ROWS,
                  default_history_days: Callable[[], int | None] = lambda: 30,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store

@@ -31,7 +31,13 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from mt5tray.core.errors import StoreAuthRequired, StoreUnavailable
 from mt5tray.core.models import Row
-from mt5tray.store.outbox import KINDS, Outbox, OutboxEntry, rows_by_kind
+from mt5tray.store.outbox import (
+    DEFAULT_BATCH_ROWS,
+    KINDS,
+    Outbox,
+    OutboxEntry,
+    rows_by_kind,
+)
 from mt5tray.store.supabase_errors import BatchTooLarge, TokenRejected
 from mt5tray.store.supabase_session import SupabaseSession
 
@@ -57,7 +63,8 @@ class _Round:
 class SupabaseFlusher:
     """Pushes outbox entries to Supabase; one flush at a time."""
 
-    def __init__(self, session: SupabaseSession, outbox: Outbox, batch_size: int = 1000,
+    def __init__(self, session: SupabaseSession, outbox: Outbox,
+                 batch_size: int = DEFAULT_BATCH_ROWS,
                  attempts: int = 4, backoff_s: float = 0.5, round_batches: int = 16,
                  parallel: int = 4) -> None:
         self.session = session

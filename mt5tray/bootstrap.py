@@ -29,8 +29,8 @@ from mt5tray.secrets import KeyringSecrets, mt5_password_key
 from mt5tray.store.local import LocalStore
 
 if TYPE_CHECKING:
-    from mt5tray.store.supabase_agent import SupabaseAgent
-    from mt5tray.store.supabase_session import SupabaseSession
+    from mt5tray.store.supabase.agent import SupabaseAgent
+    from mt5tray.store.supabase.session import SupabaseSession
 
 LIVE_DEMO = "live-demo"  # --simulate with no scenario file
 
@@ -114,15 +114,15 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
     from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
     if simulation is not None:
-        from mt5tray.terminal.simulator import SimulatedMT5
+        from mt5tray.terminal import sim as simulated
 
         if simulation.scenario is not None:
-            api = SimulatedMT5.from_scenario(simulation.scenario)
+            api = simulated.from_scenario(simulation.scenario)
             # A scenario may freeze its clock for tests; a user's run happens
             # now, so ticks stay fresh and the server offset is measured.
             api.clock.utc = time.time
         else:
-            api = SimulatedMT5.live_demo()
+            api = simulated.live_demo()
         return lambda: Mt5ApiTerminal(api)
 
     def real_terminal() -> Terminal:
@@ -157,7 +157,7 @@ def build_app(
     if supabase:
         from mt5tray.store.outbox import OutboxingStore
         from mt5tray.store.outbox_crypto import OutboxCipher
-        from mt5tray.store.supabase_session import SupabaseSession
+        from mt5tray.store.supabase.session import SupabaseSession
 
         sb = settings.supabase
         session = SupabaseSession(sb.url, sb.publishable_key, secrets,
@@ -188,7 +188,7 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     """Wire the Supabase agent into the app: upload after each sync, and the
     hooks the scheduler and the tray call."""
     from mt5tray.store.outbox import OutboxingStore
-    from mt5tray.store.supabase_agent import SupabaseAgent
+    from mt5tray.store.supabase.agent import SupabaseAgent
 
     assert isinstance(app.store, OutboxingStore)
     settings = app.settings

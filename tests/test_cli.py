@@ -193,7 +193,7 @@ def test_logout_without_a_supabase_url_still_forgets_the_session(
     revoke the session, but the refresh token must still leave this PC."""
     from mt5tray import cli
     from mt5tray.secrets import SERVICE
-    from mt5tray.store.supabase_session import REFRESH_TOKEN_KEY
+    from mt5tray.store.supabase.session import REFRESH_TOKEN_KEY
 
     monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path))
     memory_keyring.set_password(SERVICE, REFRESH_TOKEN_KEY, "refresh-token-value")

@@ -8,7 +8,7 @@ import pytest
 from postgrest import APIError
 
 from mt5tray.core.errors import StoreMisconfigured, StoreUnavailable
-from mt5tray.store.supabase_errors import BatchTooLarge, translate
+from mt5tray.store.supabase.errors import BatchTooLarge, translate
 
 URL = "https://abc.supabase.co"
 

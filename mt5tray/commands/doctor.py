@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
-from mt5tray.commands.sync import add_common_source_options
+from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.reader import measure_offset
 from mt5tray.secrets import describe_backend, usable_backend_problem

@@ -37,8 +37,8 @@ def _read_password() -> str:
 def run_login(args: argparse.Namespace) -> int:
     # supabase-py is imported here, not at module level: every CLI command and
     # the tray import this module, and supabase costs ~18 MB of RSS.
-    from mt5tray.store.supabase_agent import SERVICE_ROLE_WARNING
-    from mt5tray.store.supabase_session import SupabaseSession
+    from mt5tray.store.supabase.agent import SERVICE_ROLE_WARNING
+    from mt5tray.store.supabase.session import SupabaseSession
 
     settings_file, settings = load_settings(app_paths())
     sb = settings.supabase.model_copy()
@@ -70,7 +70,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    from mt5tray.store.supabase_session import REFRESH_TOKEN_KEY, SupabaseSession
+    from mt5tray.store.supabase.session import REFRESH_TOKEN_KEY, SupabaseSession
 
     _, settings = load_settings(app_paths())
     sb = settings.supabase

@@ -10,7 +10,7 @@ import argparse
 import time
 
 from mt5tray.bootstrap import SUPABASE, Simulation, build_app
-from mt5tray.commands.sync import add_common_source_options
+from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
 
 

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from mt5tray.bootstrap import Simulation, build_app
-from mt5tray.commands.sync import add_common_source_options
+from mt5tray.commands.options import add_common_source_options
 from mt5tray.store.local_status import status_summary
 
 

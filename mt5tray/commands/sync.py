@@ -7,6 +7,7 @@ import json
 import sys
 
 from mt5tray.bootstrap import Simulation, account_refs, build_app
+from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 
@@ -30,14 +31,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="serve pending Sync Now requests from the web journal instead "
                              "(Supabase store)")
     parser.set_defaults(handler=run)
-
-
-def add_common_source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--simulate", nargs="?", const="live-demo", metavar="FILE",
-                        help="use the simulated terminal: a scenario FILE, or the live demo")
-    parser.add_argument("--store", metavar="URL",
-                        help="sqlite:///PATH for a local journal, or 'supabase' (default: the "
-                             "configured store; simulated runs use their own journal)")
 
 
 def _positive_int(text: str) -> int:

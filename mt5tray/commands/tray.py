@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from mt5tray.commands.sync import add_common_source_options
+from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import ActionRequired
 
 NO_DISPLAY = (

@@ -2,7 +2,8 @@
 
 - mt5api.Mt5ApiTerminal: the Terminal port over any MetaTrader5-like API object.
 - metatrader.load_metatrader5 / real_terminal: the real package (Windows only).
-- simulator.SimulatedMT5: the MetaTrader5 API, simulated (scenarios, faults,
-  live demo, synthetic histories); broker.Broker trades on its accounts.
+- sim: the simulated terminal, a package of its own (sim.SimulatedMT5 is the
+  MetaTrader5 API; sim.from_scenario, sim.live_demo and sim.synthetic build
+  one; sim.broker.Broker trades on its accounts).
 - mt5_types: the wheel's result types and constants.
 """

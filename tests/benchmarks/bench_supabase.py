@@ -37,8 +37,9 @@ from mt5tray.bootstrap import Simulation, build_app  # noqa: E402
 from mt5tray.config import SupabaseSettings  # noqa: E402
 from mt5tray.core.models import AccountRef, SyncType, Trigger  # noqa: E402
 from mt5tray.paths import AppPaths  # noqa: E402
+from mt5tray.terminal import sim as simulated  # noqa: E402
 from mt5tray.terminal.mt5api import Mt5ApiTerminal  # noqa: E402
-from mt5tray.terminal.simulator import SimulatedMT5  # noqa: E402
+from mt5tray.terminal.sim.simulator import SimulatedMT5  # noqa: E402
 from tests.support.gateway import Gateway  # noqa: E402
 from tests.support.memory_keyring import MemoryKeyring  # noqa: E402
 from tests.support.postgres import start_supabase_like_cluster  # noqa: E402
@@ -189,7 +190,7 @@ def main() -> int:
     responses: list[str] = []
     runs: list[Run] = []
     try:
-        api = SimulatedMT5.synthetic(deals=args.deals)
+        api = simulated.synthetic(deals=args.deals)
         for number in range(1, args.runs + 1):
             run, user_id, incr_requests = full_sync(pg, gateway, api, args.batch_size, number,
                                                     responses)

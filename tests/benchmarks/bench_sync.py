@@ -31,8 +31,9 @@ sys.path.insert(0, str(REPO))
 from mt5tray.core.engine import AgentInfo, SyncEngine  # noqa: E402
 from mt5tray.core.models import AccountRef, SyncRequest, SyncType, Trigger  # noqa: E402
 from mt5tray.store.local import LocalStore  # noqa: E402
+from mt5tray.terminal import sim as simulated  # noqa: E402
 from mt5tray.terminal.mt5api import Mt5ApiTerminal  # noqa: E402
-from mt5tray.terminal.simulator import SimulatedMT5  # noqa: E402
+from mt5tray.terminal.sim.simulator import SimulatedMT5  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -53,7 +54,7 @@ def sync(store: LocalStore, sim: SimulatedMT5, kind: SyncType):
 def run_case(case: str, deals: int, spacing: float) -> dict:
     history = deals if case.endswith("100k") else 1000
     built = time.perf_counter()
-    sim = SimulatedMT5.synthetic(deals=history, spacing=spacing)
+    sim = simulated.synthetic(deals=history, spacing=spacing)
     build_s = time.perf_counter() - built
     rss_before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,7 +63,7 @@ def run_case(case: str, deals: int, spacing: float) -> dict:
             result, elapsed = sync(store, sim, SyncType.FULL)
         else:
             sync(store, sim, SyncType.FULL)
-            sim.add_synthetic_deals(10)
+            simulated.add_synthetic_deals(sim, 10)
             result, elapsed = sync(store, sim, SyncType.INCREMENTAL)
         store.close()
     rows = result.counts.deals_inserted + result.counts.trades_upserted

@@ -17,8 +17,8 @@ from mt5tray.core.engine import AgentInfo, SyncEngine
 from mt5tray.core.models import AccountRef, SyncRequest, SyncStatus, SyncType, Trigger
 from mt5tray.core.service import RateLimited, SyncService
 from mt5tray.store.local import LocalStore
+from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.mt5api import Mt5ApiTerminal
-from mt5tray.terminal.simulator import SimulatedMT5
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "tests" / "scenarios" / "hedging_basic.json"
@@ -26,7 +26,7 @@ SCENARIO = REPO / "tests" / "scenarios" / "hedging_basic.json"
 
 @pytest.fixture
 def sim():
-    return SimulatedMT5.from_scenario(SCENARIO)
+    return simulated.from_scenario(SCENARIO)
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_sync_now_is_rate_limited_per_account(store, sim):
 
 
 def test_login_mode_uses_the_password_from_the_keyring(store, tmp_path):
-    sim = SimulatedMT5.from_scenario(SCENARIO)  # the scenario sets a password
+    sim = simulated.from_scenario(SCENARIO)  # the scenario sets a password
     ref = ref_of(sim, mode="login")
     wrong = run(engine_for(store, sim, password="wrong-password"), ref)
     assert wrong.error_title == "MT5 login failed"
@@ -160,7 +160,7 @@ def test_killed_mid_commit_then_rerun_equals_one_clean_run(tmp_path):
     store = LocalStore(journal)
     assert count(store, "deals") == 0 and count(store, "trades") == 0
     assert store.recover_interrupted_syncs() == 1  # its log row is closed as failed
-    sim = SimulatedMT5.from_scenario(SCENARIO)
+    sim = simulated.from_scenario(SCENARIO)
     rerun = run(engine_for(store, sim), ref_of(sim), SyncType.FULL)
     clean_store = LocalStore(tmp_path / "clean.sqlite3")
     clean = run(engine_for(clean_store, sim), ref_of(sim), SyncType.FULL)
@@ -177,7 +177,7 @@ def test_a_bad_password_is_not_retried_every_interval(store):
     """A failure only the user can fix (a bad password) leaves the account
     out of the schedule for an hour, so the broker does not see a login
     attempt every five minutes; Sync Now and a settings change try again."""
-    sim = SimulatedMT5.from_scenario(SCENARIO)
+    sim = simulated.from_scenario(SCENARIO)
     ref = ref_of(sim, mode="login")
     password = ["wrong-password"]
     now = [1000.0]

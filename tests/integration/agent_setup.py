@@ -11,7 +11,7 @@ from typing import Any
 
 from mt5tray.bootstrap import App, Simulation, build_app
 from mt5tray.paths import AppPaths
-from mt5tray.store.supabase_agent import SupabaseAgent
+from mt5tray.store.supabase.agent import SupabaseAgent
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hedging_basic.json"
 

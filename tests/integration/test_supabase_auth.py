@@ -15,7 +15,7 @@ from mt5tray.core.errors import (
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 from mt5tray.secrets import SERVICE
 from mt5tray.store.outbox_crypto import OUTBOX_KEY_NAME
-from mt5tray.store.supabase_session import REFRESH_TOKEN_KEY, SupabaseSession
+from mt5tray.store.supabase.session import REFRESH_TOKEN_KEY, SupabaseSession
 from tests.integration.agent_setup import agent, supabase_app
 from tests.support.gateway import Gateway
 from tests.support.postgres import BOOTSTRAP_SQL

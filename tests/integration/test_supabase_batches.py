@@ -7,8 +7,8 @@ import pytest
 
 from mt5tray.core.errors import StoreUnavailable
 from mt5tray.core.models import AccountRef, SyncType, Trigger
+from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.mt5api import Mt5ApiTerminal
-from mt5tray.terminal.simulator import SimulatedMT5
 from tests.integration.agent_setup import agent, supabase_app
 from tests.integration.test_supabase_sync import assert_mirrored
 
@@ -20,7 +20,7 @@ DEALS = 300
 def _app_with_history(tmp_path, gateway, user, **supabase):
     """Signed in, on a synthetic account of about DEALS deals, uploads paused."""
     app = supabase_app(tmp_path / "pc", gateway, user, **supabase)
-    terminal = SimulatedMT5.synthetic(deals=DEALS)
+    terminal = simulated.synthetic(deals=DEALS)
     app.engine.terminal_factory = lambda: Mt5ApiTerminal(terminal)
     app.service.listeners.remove(agent(app).on_sync_event)  # the test flushes by hand
     result = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 # 2026-09-21 13:46:40 UTC: a Monday, far from any midnight.

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.scenario_dump import dump_scenario, save_scenario
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.scenario_dump import dump_scenario, save_scenario
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

@@ -26,7 +26,7 @@ from mt5tray.core.errors import (
 from mt5tray.core.models import AccountRef, TerminalDeal, TerminalPosition
 from mt5tray.terminal.metatrader import load_metatrader5, real_terminal
 from mt5tray.terminal.mt5api import Mt5ApiTerminal
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from mt5tray.terminal.translate import translate_error
 from tests.terminal.conftest import MAX, NOW_UTC, OFFSET_MIN, FakeClock, make_sim
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, FakeClock
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, NOW_UTC, OFFSET_MIN, FakeClock
 
 

@@ -6,8 +6,9 @@ import time
 from collections import Counter
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.demo import ANCHOR_UTC, DEMO_LOGIN
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal import sim as simulated
+from mt5tray.terminal.sim.demo import ANCHOR_UTC, DEMO_LOGIN
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, FakeClock
 from tests.terminal.test_broker import assert_consistent
 
@@ -15,7 +16,7 @@ TEN_DAYS = ANCHOR_UTC + 10 * 86400 + 3600
 
 
 def started(clock: FakeClock, seed: int = 7) -> SimulatedMT5:
-    sim = SimulatedMT5.live_demo(seed=seed, clock=clock)
+    sim = simulated.live_demo(seed=seed, clock=clock)
     assert sim.initialize()
     return sim
 
@@ -90,12 +91,12 @@ def test_not_connected_freezes_the_demo() -> None:
 
 def test_building_four_months_is_fast() -> None:
     started_at = time.perf_counter()
-    sim = SimulatedMT5.live_demo(clock=FakeClock(ANCHOR_UTC + 120 * 86400))
+    sim = simulated.live_demo(clock=FakeClock(ANCHOR_UTC + 120 * 86400))
     assert time.perf_counter() - started_at < 1.0  # ~0.2 s on a quiet machine
     assert len(sim.broker.deals.records) > 3000
 
 
 def test_real_clock_default() -> None:
-    sim = SimulatedMT5.live_demo()
+    sim = simulated.live_demo()
     assert sim.initialize()
     assert abs(sim.symbol_info_tick("EURUSD").time - (time.time() + 7200)) < 5

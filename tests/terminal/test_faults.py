@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, FakeClock, make_sim
 
 NO_IPC = (-10004, "No IPC connection")

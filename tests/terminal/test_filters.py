@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.callargs import group_matcher
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.callargs import group_matcher
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, FakeClock
 
 SYMBOLS = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "EURGBP", "eurusd", ""]

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.scenario import ScenarioError
-from mt5tray.terminal.scenario_dump import dump_scenario
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal import sim as simulated
+from mt5tray.terminal.sim.scenario import ScenarioError
+from mt5tray.terminal.sim.scenario_dump import dump_scenario
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 from tests.terminal.conftest import MAX, SCENARIOS
 from tests.terminal.test_broker import assert_consistent, money
 
 
 def load(name: str) -> SimulatedMT5:
-    sim = SimulatedMT5.from_scenario(SCENARIOS / f"{name}.json")
+    sim = simulated.from_scenario(SCENARIOS / f"{name}.json")
     assert sim.initialize()
     return sim
 
@@ -29,7 +30,7 @@ def test_shipped_scenarios_are_consistent(name: str) -> None:
     assert_consistent(sim)
     assert sim.positions_total() >= 1
     # A dump of the loaded simulator loads back to the same thing.
-    again = SimulatedMT5.from_scenario(json.loads(json.dumps(dump_scenario(sim))))
+    again = simulated.from_scenario(json.loads(json.dumps(dump_scenario(sim))))
     again.initialize()
     assert again.history_deals_get(0, MAX) == sim.history_deals_get(0, MAX)
     assert again.history_orders_get(0, MAX) == sim.history_orders_get(0, MAX)
@@ -82,7 +83,7 @@ def minimal(**extra: Any) -> dict[str, Any]:
 
 
 def test_defaults_and_derived_fields() -> None:
-    sim = SimulatedMT5.from_scenario(minimal(
+    sim = simulated.from_scenario(minimal(
         now_utc=1_790_000_000,
         symbols={"EURUSD": {"bid": 1.2, "ask": 1.2002}},
         deals=[{"ticket": 2, "time_msc": 1_789_000_000_123, "type": 2, "profit": 100},
@@ -105,7 +106,7 @@ def test_defaults_and_derived_fields() -> None:
 
 
 def test_other_accounts() -> None:
-    sim = SimulatedMT5.from_scenario(minimal(other_accounts=[
+    sim = simulated.from_scenario(minimal(other_accounts=[
         {"account": {"login": 6, "server": "B"}, "password": "p",
          "deals": [{"ticket": 1, "time": 1, "type": 2, "profit": 7}]}]))
     sim.initialize()
@@ -141,13 +142,13 @@ def test_other_accounts() -> None:
 def test_scenario_errors_name_the_field(data: dict[str, Any], message: str) -> None:
     scenario = {"account": {"login": 5}, **data}
     with pytest.raises(ScenarioError) as e:
-        SimulatedMT5.from_scenario(scenario)
+        simulated.from_scenario(scenario)
     assert str(e.value).startswith(f"scenario <dict>: {message}")
 
 
 def test_missing_account() -> None:
     with pytest.raises(ScenarioError, match=r"scenario <dict>: account: required"):
-        SimulatedMT5.from_scenario({"deals": []})
+        simulated.from_scenario({"deals": []})
 
 
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
@@ -155,17 +156,17 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text('{"account": {"login": 5}, "deals": [{"ticket": 1}, {"ticket": 2}, '
                    '{"ticket": 3}, {"ticket": 4, "volume": "abc"}]}')
     with pytest.raises(ScenarioError) as e:
-        SimulatedMT5.from_scenario(bad)
+        simulated.from_scenario(bad)
     assert str(e.value) == f"scenario {bad}: deals[3].volume: expected a number, got 'abc'"
     assert isinstance(e.value, ValueError)
     broken = tmp_path / "broken.json"
     broken.write_text('{"account": ')
     with pytest.raises(ScenarioError, match=r"broken.json: line 1 column 13: invalid JSON"):
-        SimulatedMT5.from_scenario(broken)
+        simulated.from_scenario(broken)
     with pytest.raises(ScenarioError, match=r"missing.json: cannot read the file"):
-        SimulatedMT5.from_scenario(tmp_path / "missing.json")
+        simulated.from_scenario(tmp_path / "missing.json")
     with pytest.raises(ScenarioError, match=r"list.json: top level: expected an object, got list"):
-        SimulatedMT5.from_scenario(_write(tmp_path / "list.json", "[]"))
+        simulated.from_scenario(_write(tmp_path / "list.json", "[]"))
 
 
 def _write(path: Path, text: str) -> Path:

@@ -10,7 +10,7 @@ import pytest
 
 from mt5tray.core.models import TerminalDeal, TerminalPosition
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "mt5_fields.json"

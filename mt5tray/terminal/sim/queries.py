@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import Timeline
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.callargs import (
+from mt5tray.terminal.sim.book import Timeline
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.callargs import (
     INVALID_ARGS,
     NOT_FOUND,
     UNNAMED_ARGS,

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import Position, SymbolSpec
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import Position, SymbolSpec
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 BLOCK_KEYS = {"account", "password", "positions", "orders", "history_orders", "deals", "symbols"}
 TOP_KEYS = BLOCK_KEYS | {"server_utc_offset_minutes", "now_utc", "other_accounts",

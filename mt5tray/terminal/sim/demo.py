@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 ANCHOR_UTC = int(datetime(2026, 8, 1, tzinfo=timezone.utc).timestamp())
 SLOT_SECONDS = 30 * 60

@@ -3,7 +3,7 @@
 `build_synthetic(deals=100_000)` makes a consistent hedging account of about
 that many deals (one per event: opens, partial closes, closes, the odd balance
 operation), about 40% of them opening positions, in a second or two.
-`SyntheticTrader.add_deals(n)` (or `SimulatedMT5.add_synthetic_deals(n)`)
+`SyntheticTrader.add_deals(n)` (or `sim.add_synthetic_deals(simulator, n)`)
 appends n more after the newest deal, ending near the clock's now, for
 incremental-sync benchmarks.
 """
@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import SymbolSpec
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 # symbol: (start bid, spread, digits, step)
 MARKETS = {

@@ -38,8 +38,8 @@ from mt5tray.store.outbox import (
     OutboxEntry,
     rows_by_kind,
 )
-from mt5tray.store.supabase_errors import BatchTooLarge, TokenRejected
-from mt5tray.store.supabase_session import SupabaseSession
+from mt5tray.store.supabase.errors import BatchTooLarge, TokenRejected
+from mt5tray.store.supabase.session import SupabaseSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

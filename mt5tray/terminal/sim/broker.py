@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import AccountBook, Position, ServerClock, SymbolSpec, trade_profit
+from mt5tray.terminal.sim.book import AccountBook, Position, ServerClock, SymbolSpec, trade_profit
 
 EPS = 1e-9
 

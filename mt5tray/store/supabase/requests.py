@@ -30,8 +30,8 @@ from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 from mt5tray.core.service import RateLimited, SyncService
 from mt5tray.store.outbox import Outbox
-from mt5tray.store.supabase_flush import SupabaseFlusher
-from mt5tray.store.supabase_session import SupabaseSession
+from mt5tray.store.supabase.flush import SupabaseFlusher
+from mt5tray.store.supabase.session import SupabaseSession
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from supabase_auth.types import SignInWithEmailAndPasswordCredentials
 
 from mt5tray.core.errors import SettingsError, StoreAuthRequired, StoreMisconfigured
 from mt5tray.core.ports import SecretStore
-from mt5tray.store.supabase_errors import StatusTracker, is_service_role_key, translate
+from mt5tray.store.supabase.errors import StatusTracker, is_service_role_key, translate
 
 log = logging.getLogger(__name__)
 

@@ -33,13 +33,12 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.book import ServerClock, SymbolSpec
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.callargs import (
+from mt5tray.terminal.sim.book import ServerClock, SymbolSpec
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.callargs import (
     ALREADY_INITIALIZED,
     AUTH_FAILED,
     INVALID_ARG_COUNT,
@@ -51,8 +50,8 @@ from mt5tray.terminal.callargs import (
     TERMINAL_NOT_FOUND,
     Error,
 )
-from mt5tray.terminal.faults import Faults
-from mt5tray.terminal.queries import QueryCalls
+from mt5tray.terminal.sim.faults import Faults
+from mt5tray.terminal.sim.queries import QueryCalls
 
 DEFAULT_TERMINAL_PATH = r"C:\Program Files\MetaTrader 5\terminal64.exe"
 DATA_PATH = r"C:\Users\trader\AppData\Roaming\MetaQuotes\Terminal"
@@ -86,7 +85,7 @@ class SimulatedMT5(QueryCalls):
         self.faults = Faults()
         # Called with the UTC now before each data call (the live demo grows this way).
         self.tickers: list[Callable[[float], None]] = []
-        self.synthetic_trader: Any = None  # set by synthetic.py
+        self.synthetic_trader: Any = None  # set by sim.synthetic
         self._lock = threading.RLock()
         self._error: Error = SUCCESS
         self._current: int | None = None
@@ -136,37 +135,6 @@ class SimulatedMT5(QueryCalls):
         with self._lock:
             self.faults.clear()
             self._frozen_at = None
-
-    @classmethod
-    def from_scenario(cls, source: str | Path | dict[str, Any],
-                      clock: Callable[[], float] | None = None) -> SimulatedMT5:
-        """A simulator holding a scenario (a JSON file path or the parsed dict)."""
-        from mt5tray.terminal.scenario import load_scenario
-
-        return load_scenario(source, clock)
-
-    @classmethod
-    def live_demo(cls, seed: int = 7, clock: Callable[[], float] = time.time) -> SimulatedMT5:
-        """A seeded demo account whose history keeps growing with the clock."""
-        from mt5tray.terminal.demo import build_live_demo
-
-        return build_live_demo(seed, clock)
-
-    @classmethod
-    def synthetic(cls, deals: int = 100_000, seed: int = 1, **options: Any) -> SimulatedMT5:
-        """A large consistent hedging history; grow it with add_synthetic_deals()."""
-        from mt5tray.terminal.synthetic import build_synthetic
-
-        return build_synthetic(deals, seed, **options)
-
-    def add_synthetic_deals(self, deals: int) -> list[int]:
-        """Append about `deals` new deals (after the newest); returns their tickets."""
-        from mt5tray.terminal.synthetic import SyntheticTrader
-
-        with self._lock:
-            if self.synthetic_trader is None:
-                self.synthetic_trader = SyntheticTrader(self.broker, seed=0)
-            return self.synthetic_trader.add_deals(deals)
 
     # --- plumbing shared with QueryCalls ---------------------------------------
 

@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mt5tray.terminal.broker import Broker
-from mt5tray.terminal.simulator import SimulatedMT5
+from mt5tray.terminal.sim.broker import Broker
+from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 # Fields written even when zero, so a reader sees what kind of record it is.
 ALWAYS = {"ticket", "type", "entry", "time", "time_msc", "time_setup", "time_setup_msc",

@@ -26,9 +26,9 @@ from mt5tray.core.engine import AgentInfo
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.service import SyncEvent, SyncService
 from mt5tray.store.outbox import DEFAULT_BATCH_ROWS, OutboxingStore
-from mt5tray.store.supabase_flush import SupabaseFlusher
-from mt5tray.store.supabase_requests import RemoteOutcome, RemoteRequests
-from mt5tray.store.supabase_session import SupabaseSession
+from mt5tray.store.supabase.flush import SupabaseFlusher
+from mt5tray.store.supabase.requests import RemoteOutcome, RemoteRequests
+from mt5tray.store.supabase.session import SupabaseSession
 
 log = logging.getLogger(__name__)
 

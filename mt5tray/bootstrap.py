@@ -206,6 +206,7 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
         service_role_warning=agent.service_role_warning,
         sign_in=session.sign_in,
         sign_out=session.sign_out,
+        quarantined_uploads=agent.quarantined_uploads,
     )
     app._closers.append(agent.close)
     return agent

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from mt5tray.core.clean import note_cleaning
 from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
 from mt5tray.core.models import (
@@ -114,9 +115,11 @@ class SyncEngine:
         account_row = account_snapshot_row(again, reading.offset_minutes)
         account_row.update(self._health(finished, error=None, failures=0))
         account_row["last_successful_sync_at"] = finished
-        reading.batch.account_row = account_row
+        reading.batch.account_row = reading.cleaning.clean(account_row, "account")
+        reading.batch.equity_snapshot = reading.cleaning.clean(
+            equity_snapshot_row(state.account_id, again, finished), "equity snapshot")
+        note_cleaning(result, reading.cleaning, reading.batch)
         reading.batch.sync_log = self._log_row(result, state.account_id)
-        reading.batch.equity_snapshot = equity_snapshot_row(state.account_id, again, finished)
         self.store.commit_sync(reading.batch)
 
     # --- bookkeeping ---------------------------------------------------------------

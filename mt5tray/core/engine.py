@@ -84,7 +84,11 @@ class SyncEngine:
             self._fail(result, request.account, state, exc)
         except Exception as exc:  # a bug must not stop the other accounts
             log.exception("Unexpected error while syncing %s", request.account.describe())
-            wrapped = Mt5TrayError(f"Unexpected error ({exc!r}); see the log file.", "Sync failed")
+            wrapped = Mt5TrayError(
+                f"An unexpected error stopped the sync of {request.account.describe()} "
+                f"({type(exc).__name__}: {exc}); nothing from this sync was written. The details "
+                "are in the log file (mt5tray.log); if it happens again, report it with that "
+                "file.", "Sync failed")
             self._fail(result, request.account, state, wrapped)
         finally:
             if terminal is not None:

@@ -84,12 +84,17 @@ class SyncEngine:
             self._fail(result, request.account, state, exc)
         except Exception as exc:  # a bug must not stop the other accounts
             log.exception("Unexpected error while syncing %s", request.account.describe())
-            wrapped = Mt5TrayError(
+            damaged = self._journal_damage()
+            wrapped = Mt5TrayError(damaged, "Journal damaged") if damaged else Mt5TrayError(
                 f"An unexpected error stopped the sync of {request.account.describe()} "
                 f"({type(exc).__name__}: {exc}); nothing from this sync was written. The details "
                 "are in the log file (mt5tray.log); if it happens again, report it with that "
                 "file.", "Sync failed")
-            self._fail(result, request.account, state, wrapped)
+            ref = request.account
+            if damaged:  # its row was in the damaged file: the fresh journal gets its own
+                state = None
+                ref = AccountRef(result.login, result.server) if result.login else ref
+            self._fail(result, ref, state, wrapped)
         finally:
             if terminal is not None:
                 _close_quietly(terminal)
@@ -174,6 +179,16 @@ class SyncEngine:
             self.store.record_failure(account_id, self._log_row(result, account_id), str(exc))
         except Exception:  # the store itself may be what failed
             log.exception("Could not record the failed sync of %s", ref.describe())
+
+    def _journal_damage(self) -> str | None:
+        """After an unexpected error, ask the journal to check itself (a store
+        without the check, such as a test fake, has nothing to say)."""
+        check = getattr(self.store, "check_after_error", None)
+        try:
+            return check() if check is not None else None
+        except Exception:
+            log.exception("Could not check the journal after the error")
+            return None
 
     def _account_id_for(self, ref: AccountRef) -> str | None:
         """The row of a configured account, created if needed, so that even a

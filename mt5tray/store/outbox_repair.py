@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from mt5tray.core.clean import Cleaning
 from mt5tray.store.outbox import KINDS, Outbox, _aad
 from mt5tray.store.outbox_crypto import UndecryptableEntry
 from mt5tray.store.quarantine import REFUSED, SELF_REPAIRING, UNDECRYPTABLE
@@ -36,6 +37,7 @@ class Requeued:
     entries: int = 0
     rows_set_aside: int = 0
     rows_queued: int = 0
+    values_cleaned: int = 0  # NULs and infinities an older version left in the journal
     accounts: set[str] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
 
@@ -43,9 +45,13 @@ class Requeued:
         if not self.entries:
             return "Nothing was set aside; nothing to re-queue."
         why = "; ".join(dict.fromkeys(self.reasons))
+        cleaned = (f" {self.values_cleaned} value(s) that Supabase cannot store (NUL characters, "
+                   "infinities) were cleaned in the journal first." if self.values_cleaned
+                   else "")
         return (f"{self.rows_set_aside} row(s) waiting for upload were set aside ({why}). "
                 f"Re-queued {self.rows_queued} row(s) of {len(self.accounts)} account(s) from "
-                "the local journal under the current outbox key; they upload with the rest.")
+                f"the local journal under the current outbox key; they upload with the rest."
+                + cleaned)
 
 
 class OutboxRepair:
@@ -109,17 +115,17 @@ class OutboxRepair:
         with self.outbox._store.transaction() as conn:
             for account_id, kinds in whole.items():
                 for kind in kinds:
-                    done.rows_queued += self._queue(conn, kind, account_id, None)
+                    done.rows_queued += self._queue(conn, kind, account_id, None, done)
                 done.accounts.add(account_id)
             for (kind, account_id), keys in keyed.items():
-                done.rows_queued += self._queue(conn, kind, account_id, keys)
+                done.rows_queued += self._queue(conn, kind, account_id, keys, done)
                 done.accounts.add(account_id)
             for entry in entries:
                 self.quarantine.resolve(conn, entry.id, "re-queued from the local journal")
         return done
 
     def _queue(self, conn: sqlite3.Connection, kind: str, account_id: str,
-               keys: set[tuple[Any, ...]] | None) -> int:
+               keys: set[tuple[Any, ...]] | None, done: Requeued) -> int:
         """Queue the journal's current rows of `kind` for the account (all, or by key)."""
         if kind == "trading_accounts":
             found = conn.execute("SELECT 1 FROM trading_accounts WHERE id = ?",
@@ -136,5 +142,25 @@ class OutboxRepair:
             for key in sorted(keys, key=repr):
                 rows.extend(dict(r) for r in conn.execute(
                     f"SELECT * FROM {kind} WHERE {match}", key))
+        done.values_cleaned += _clean_in_journal(conn, kind, rows)
         self.outbox.enqueue(conn, kind, account_id, rows)
         return len(rows)
+
+
+def _clean_in_journal(conn: sqlite3.Connection, kind: str, rows: list[dict[str, Any]]) -> int:
+    """Apply the engine's cleaning (core/clean.py) to journal rows an older
+    version wrote, so journal and Supabase agree; returns the values changed."""
+    names = KINDS[kind][1]
+    changed = 0
+    for row in rows:
+        before = dict(row)
+        Cleaning().clean(row, kind)
+        columns = [c for c in row if row[c] != before[c]]
+        if not columns:
+            continue
+        changed += len(columns)
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        match = " AND ".join(f"{n} = ?" for n in names)
+        conn.execute(f"UPDATE {kind} SET {sets} WHERE {match}",
+                     (*(row[c] for c in columns), *(before[n] for n in names)))
+    return changed

@@ -25,12 +25,15 @@ pytestmark = pytest.mark.postgres
 
 
 def _queue_poison_deal(app) -> int:
-    """A deal row as an older mt5tray queued it: a NUL byte in its comment,
-    which PostgreSQL cannot store in text (22P05). Returns its ticket."""
+    """A deal row as an older mt5tray wrote and queued it: a NUL byte in its
+    comment, which PostgreSQL cannot store in text (22P05). Returns its ticket."""
     store = app.store
     (deal,) = [dict(r) for r in store.query("select * from deals order by ticket limit 1")]
     deal.update(ticket=99_000_001, comment="bad\x00comment")
+    columns = ", ".join(deal)
     with store.transaction() as conn:
+        conn.execute(f"insert into deals ({columns}) values ({', '.join('?' * len(deal))})",
+                     tuple(deal.values()))
         store.outbox.enqueue(conn, "deals", deal["account_id"], [deal])
     return deal["ticket"]
 
@@ -49,8 +52,11 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
         agent(app).flush()  # does not stop at the poison row
 
         assert agent(app).pending_uploads() == 0
-        assert_mirrored(pg, app.store, user.id)  # every journal row, incl. the later sync
-        assert poison not in {r["ticket"] for r in remote_rows(pg, "deals", user.id, "ticket")}
+        # Every other journal row arrived, the later sync's too; the poison row did not.
+        assert_mirrored(pg, app.store, user.id, skip=("deals",))
+        local = {r[0] for r in app.store.query("select ticket from deals")}
+        assert {r["ticket"] for r in remote_rows(pg, "deals", user.id, "ticket")} == \
+            local - {poison}
         state = agent(app).upload_state()
         assert state["quarantined_rows"] == 1
         (reason,) = state["reasons"]
@@ -67,10 +73,30 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
                         "--json"])
     assert status["uploads"]["quarantined_rows"] == 1
     assert "22P05" in status["uploads"]["reasons"][0]["reason"]
+    synced = _cli_json(["sync", "--simulate", str(_scenario()), "--store", "supabase",
+                        "--json"], as_list=True)
+    upload = synced[0]["upload"]  # a script can tell what did not reach Supabase
+    assert upload["quarantined_rows"] == 1 and upload["pending_rows"] == 0
+    assert upload["last_error"] is None and "22P05" in upload["reasons"][0]["reason"]
     listed = _cli_json(["uploads", "status", "--simulate", str(_scenario()), "--store",
                         "supabase", "--json"])
     (entry,) = listed["set_aside"]
     assert entry["kind"] == "deals" and entry["cause"] == "refused" and entry["rows"] == 1
+
+    # The repair: queued again from the journal, cleaned the way new syncs are.
+    requeued = _cli_json(["uploads", "requeue", "--simulate", str(_scenario()), "--store",
+                          "supabase", "--json"])
+    assert requeued["requeued"]["rows_queued"] == 1
+    assert "cleaned in the journal" in requeued["requeued"]["message"]
+    assert requeued["uploads"]["quarantined_rows"] == 0 and requeued["uploaded_rows"] >= 1
+    again = supabase_app(home, gateway, None)
+    try:
+        assert_mirrored(pg, again.store, user.id)
+        (comment,) = again.store.query("select comment from deals where ticket = ?",
+                                       (poison,))[0]
+        assert comment == "badcomment"
+    finally:
+        again.close()
 
 
 def test_a_replaced_outbox_key_is_repaired_from_the_journal(
@@ -144,7 +170,7 @@ def _scenario():
     return SCENARIO
 
 
-def _cli_json(argv: list[str]) -> dict:
+def _cli_json(argv: list[str], as_list: bool = False):
     import contextlib
     import io
 

@@ -178,3 +178,25 @@ def _cli_json(argv: list[str], as_list: bool = False):
     with contextlib.redirect_stdout(out):
         assert cli.main(argv) == 0
     return json.loads(out.getvalue())
+
+
+def test_a_refused_account_row_is_set_aside_and_the_account_keeps_uploading(
+        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
+    user = make_user()
+    app = supabase_app(tmp_path / "pc", gateway, user)
+    try:
+        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        store = app.store
+        (account,) = store.list_accounts()
+        poisoned = {**store.outbox.account_row(account["id"]), "name": "Demo\x00Trader"}
+        with store.transaction() as conn:  # as an older version queued it
+            store.outbox.enqueue(conn, "trading_accounts", account["id"], [poisoned])
+
+        agent(app).flush()  # that row alone in its round: refused, set aside, no error
+
+        assert agent(app).upload_state()["quarantined_rows"] == 1
+        app.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)
+        assert agent(app).pending_uploads() == 0
+        assert_mirrored(pg, store, user.id)  # the later sync and the account's snapshot too
+    finally:
+        app.close()

@@ -51,7 +51,7 @@ class RowRejected(StoreRejected):
     23503): one row of the batch is at fault, not the connection or the user.
     The flusher narrows the batch down to that row and sets it aside."""
 
-    title = "Supabase refused a row"
+    title = "Upload refused"
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
@@ -149,7 +149,7 @@ def _from_api_error(exc: APIError, url: str, status: int | None) -> Mt5TrayError
         return StoreRejected(f"Supabase refused a row that points at an account it does not "
                              f"know for this user ({message}).")
     if row_level(code):
-        return RowRejected(f"Supabase refused a row: {detail}", code)
+        return RowRejected(f"Supabase refused the row: {detail}", code)
     if status is not None and (status >= 500 or status == 429):
         return StoreUnavailable(f"Supabase is having trouble (HTTP {status}: {detail}); rows "
                                 "wait locally and are sent later.")

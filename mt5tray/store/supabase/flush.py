@@ -39,6 +39,7 @@ from mt5tray.store.outbox import (
     rows_by_kind,
 )
 from mt5tray.store.outbox_repair import OutboxRepair
+from mt5tray.store.quarantine import REFUSED
 from mt5tray.store.supabase.errors import BatchTooLarge, RowRejected, TokenRejected
 from mt5tray.store.supabase.session import SupabaseSession
 
@@ -133,7 +134,7 @@ class SupabaseFlusher:
 
     # --- one round -----------------------------------------------------------------------
 
-    def _prepare(self, after_id: int) -> _Round | None:
+    def _prepare(self, after_id: int, retry: bool = True) -> _Round | None:
         """The next round after `after_id`, its accounts already upserted."""
         entries = self.outbox.take(self.round_rows, after_id)
         if not entries:
@@ -141,7 +142,14 @@ class SupabaseFlusher:
         user_id, _ = self.with_retries(self.session.user)
         self._backfill_once_for(user_id)  # its entries come after these: later rounds
         merged = rows_by_kind(entries)
-        ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
+        try:
+            ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
+        except RowRejected as exc:
+            queued = [e for e in entries if e.kind == "trading_accounts"]
+            if not retry or not queued:
+                raise  # the journal's own account row is refused: nothing to set aside
+            self._set_aside_entries(queued, exc.message)
+            return self._prepare(after_id, retry=False)
         jobs = []
         for table in CHILD_TABLES:
             rows = [self._remote_row(row, ids, user_id) for row in merged[table].values()]
@@ -189,6 +197,18 @@ class SupabaseFlusher:
         # user_id is sent, not left to the column default: row level security
         # checks it once per request instead of evaluating auth.uid() per row.
         return {**row, "account_id": ids[row["account_id"]], "user_id": user_id}
+
+    def _set_aside_entries(self, entries: list[OutboxEntry], reason: str) -> None:
+        """Queued account rows Supabase refused: set aside whole (the journal
+        row is sent again by the round, or by `mt5tray uploads requeue`)."""
+        ids = [e.id for e in entries]
+        marks = ",".join("?" * len(ids))
+        for row in self.outbox._store.query(
+                "SELECT id, kind, account_id, row_count, nonce, payload FROM outbox "
+                f"WHERE id IN ({marks})", ids):
+            self.outbox.quarantine.set_aside_entry(row, REFUSED, reason)
+        log.warning("Set aside %d queued account row(s) that Supabase refused: %s",
+                    len(ids), reason)
 
     def _set_aside(self, done: _Round) -> None:
         """Quarantine the rows Supabase refused, as journal rows (local ids)."""

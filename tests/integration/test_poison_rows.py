@@ -73,6 +73,9 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
                         "--json"])
     assert status["uploads"]["quarantined_rows"] == 1
     assert "22P05" in status["uploads"]["reasons"][0]["reason"]
+    text = _cli_text(["status", "--simulate", str(_scenario()), "--store", "supabase"])
+    assert "Uploads: 1 row(s) set aside, not uploaded" in text and "22P05" in text
+    assert "mt5tray uploads requeue" in text
     synced = _cli_json(["sync", "--simulate", str(_scenario()), "--store", "supabase",
                         "--json"], as_list=True)
     upload = synced[0]["upload"]  # a script can tell what did not reach Supabase
@@ -99,8 +102,9 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
         again.close()
 
 
-def test_a_replaced_outbox_key_is_repaired_from_the_journal(
-        tmp_path, pg, gateway, make_user, memory_keyring, caplog) -> None:
+@pytest.mark.parametrize("key_loss", ["replaced", "deleted"])
+def test_a_replaced_or_deleted_outbox_key_is_repaired_from_the_journal(
+        key_loss, tmp_path, pg, gateway, make_user, memory_keyring, caplog) -> None:
     user = make_user()
     home = tmp_path / "pc"
     app = supabase_app(home, gateway, user)
@@ -115,8 +119,11 @@ def test_a_replaced_outbox_key_is_repaired_from_the_journal(
         app.close()
         gateway.start()
     # ...when the keyring loses the key (a Credential Manager reset, a profile restore).
-    memory_keyring.set_password(SERVICE, OUTBOX_KEY_NAME,
-                                base64.urlsafe_b64encode(os.urandom(32)).decode())
+    if key_loss == "replaced":
+        memory_keyring.set_password(SERVICE, OUTBOX_KEY_NAME,
+                                    base64.urlsafe_b64encode(os.urandom(32)).decode())
+    else:  # mt5tray creates a new key at start-up
+        memory_keyring.delete_password(SERVICE, OUTBOX_KEY_NAME)
 
     again = supabase_app(home, gateway, user)
     try:
@@ -168,6 +175,16 @@ def _scenario():
     from tests.integration.agent_setup import SCENARIO
 
     return SCENARIO
+
+
+def _cli_text(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(argv) == 0
+    return out.getvalue()
 
 
 def _cli_json(argv: list[str], as_list: bool = False):

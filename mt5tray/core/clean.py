@@ -51,7 +51,7 @@ class Cleaning:
         labels = [f"deal {d['ticket']}" for d in batch.new_deals]
         labels += [f"trade {t['ticket']}" for t in batch.trades]
         labels += ["account", "equity snapshot"]
-        nuls, values = 0, []
+        nuls, values = 0, list[str]()
         for label in labels:
             n, columns = self.found.get(label, (0, []))
             nuls += n

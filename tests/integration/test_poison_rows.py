@@ -77,7 +77,7 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
     assert "Uploads: 1 row(s) set aside, not uploaded" in text and "22P05" in text
     assert "mt5tray uploads requeue" in text
     synced = _cli_json(["sync", "--simulate", str(_scenario()), "--store", "supabase",
-                        "--json"], as_list=True)
+                        "--json"])
     upload = synced[0]["upload"]  # a script can tell what did not reach Supabase
     assert upload["quarantined_rows"] == 1 and upload["pending_rows"] == 0
     assert upload["last_error"] is None and "22P05" in upload["reasons"][0]["reason"]
@@ -187,14 +187,8 @@ def _cli_text(argv: list[str]) -> str:
     return out.getvalue()
 
 
-def _cli_json(argv: list[str], as_list: bool = False):
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli.main(argv) == 0
-    return json.loads(out.getvalue())
+def _cli_json(argv: list[str]):
+    return json.loads(_cli_text(argv))
 
 
 def test_a_refused_account_row_is_set_aside_and_the_account_keeps_uploading(

@@ -214,7 +214,7 @@ class SupabaseFlusher:
         """Quarantine the rows Supabase refused, as journal rows (local ids)."""
         by_account: dict[tuple[str, str, str], list[Row]] = {}
         for table, row, reason in done.rejected:
-            local = done.local_ids.get(row["account_id"], row["account_id"])
+            local = str(done.local_ids.get(row["account_id"], row["account_id"]))
             clean = {k: v for k, v in row.items() if k != "user_id"}
             clean["account_id"] = local
             by_account.setdefault((table, local, reason), []).append(clean)

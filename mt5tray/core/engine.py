@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from mt5tray.core.clean import note_cleaning
+from mt5tray.core.clean import Cleaning, note_cleaning
 from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
 from mt5tray.core.models import (
@@ -137,7 +137,7 @@ class SyncEngine:
         state = self.store.find_account(account.login, account.server)
         if state is None:
             row = account_snapshot_row(account, self.tuning.fallback_offset_minutes)
-            state = self.store.ensure_account(row)
+            state = self.store.ensure_account(Cleaning().clean(row, "account"))
         return state
 
     def _health(self, stamp: str, error: str | None, failures: int) -> Row:

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.postgres
 def unstorable_scenario(tmp_path):
     data = json.loads(SCENARIO.read_text())
     data["deals"][2]["comment"] = "[tp\x00 1.105]"
+    data["account"]["name"] = "Demo\x00 Trader"
     data["deals"][1]["commission"] = math.nan
     data["positions"][0]["profit"] = math.inf
     path = tmp_path / "unstorable.json"
@@ -34,7 +35,7 @@ def test_nul_text_and_non_numbers_are_stored_alike_in_journal_and_supabase(
     try:
         result = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
         assert_mirrored(pg, app.store, user.id)  # what the web journal shows = the journal
-        assert result.cleaned["nul_characters_removed"] == 1
+        assert result.cleaned["nul_characters_removed"] == 2
         assert result.cleaned["non_finite_numbers_stored_as_null"] >= 2
         assert result.status is SyncStatus.PARTIAL and "not numbers" in result.error
         assert agent(app).upload_state()["quarantined_rows"] == 0
@@ -42,6 +43,7 @@ def test_nul_text_and_non_numbers_are_stored_alike_in_journal_and_supabase(
         assert_mirrored(pg, app.store, user.id)
         (comment,) = app.store.query("select comment from deals where ticket = 5000003")[0]
         assert comment == "[tp 1.105]"
+        assert [a["name"] for a in app.store.list_accounts()] == ["Demo Trader"]
         (commission,) = app.store.query("select commission from deals where ticket = 5000002")[0]
         assert commission is None
         (profit,) = app.store.query("select floating_profit from trades where ticket = 10000009")[0]

@@ -37,10 +37,11 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(Simulation.from_arg(args.simulate), args.store)
     try:
         if app.remote is None:
+            usage = args.uploads_action == "requeue"
             print(f"The store is {app.store_label}: nothing is uploaded, so there is no upload "
                   "queue. Use --store supabase (or set \"store\": \"supabase\").",
-                  file=sys.stderr)
-            return EXIT_USAGE if args.uploads_action == "requeue" else EXIT_OK
+                  file=sys.stderr if usage else sys.stdout)
+            return EXIT_USAGE if usage else EXIT_OK
         report: dict[str, Any] = {}
         code = EXIT_OK
         if args.uploads_action == "requeue":

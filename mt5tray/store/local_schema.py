@@ -120,7 +120,33 @@ CREATE TABLE remote_accounts (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# v3 (issue 8, poison rows): outbox entries (or single rows) that cannot be
+# sent, set aside with the reason so the rest keep flowing; and a canary
+# sealed with the outbox key, which tells a replaced key from a damaged entry.
+_V3_QUARANTINE = """
+CREATE TABLE outbox_quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    nonce BLOB,
+    payload BLOB,
+    cause TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    quarantined_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolution TEXT
+);
+CREATE INDEX outbox_quarantine_open ON outbox_quarantine (resolved_at);
+
+CREATE TABLE outbox_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    nonce BLOB NOT NULL,
+    payload BLOB NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -66,6 +66,12 @@ class App:
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
+    def terminal_label(self) -> str:
+        """Which terminal this app syncs from, for the start-up line."""
+        if self.simulation is None:
+            return "MetaTrader 5 (the MetaTrader5 package)"
+        return f"simulated ({self.simulation.scenario or 'the live demo account'})"
+
     def close(self) -> None:
         for closer in self._closers:
             closer()
@@ -109,7 +115,8 @@ def resolve_store(
     )
 
 
-def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
+def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
+                     start_if_closed: bool = False) -> TerminalFactory:
     """A factory of per-sync terminal connections over one MT5 API object."""
     from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
@@ -123,7 +130,7 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
             api.clock.utc = time.time
         else:
             api = simulated.live_demo()
-        return lambda: Mt5ApiTerminal(api)
+        return lambda: Mt5ApiTerminal(api, start_if_closed=start_if_closed)
 
     def real_terminal() -> Terminal:
         from mt5tray.terminal.metatrader import load_metatrader5
@@ -131,7 +138,8 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
         def password_for(login: int, server: str | None) -> str | None:
             return secrets.get(mt5_password_key(login, server or ""))
 
-        return Mt5ApiTerminal(load_metatrader5(), password_for=password_for)
+        return Mt5ApiTerminal(load_metatrader5(), password_for=password_for,
+                              start_if_closed=start_if_closed)
 
     return real_terminal
 
@@ -172,7 +180,8 @@ def build_app(
     store.recover_interrupted_syncs()
     engine = SyncEngine(
         store=store,
-        terminal_factory=terminal_factory(simulation, secrets),
+        terminal_factory=terminal_factory(simulation, secrets,
+                                          settings.start_terminal_if_closed),
         agent=agent_info(),
         tuning=settings.tuning(),
     )

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.buildinfo import startup_line
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.reader import measure_offset
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     report.check("MetaTrader5 package", lambda: _package(simulation))
     app = build_app(simulation, args.store)  # once: opening it recovers and backfills
     try:
+        report.line("INFO", "build", startup_line(app.store_label, app.terminal_label()))
         _terminal_checks(report, app)
         problem = usable_backend_problem()
         report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())

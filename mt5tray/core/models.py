@@ -137,6 +137,9 @@ class AccountRef:
     terminal_path: str | None = None
     mode: AccountMode = "attach"
     label: str = ""
+    # Login mode: this terminal belongs to mt5tray for this account, so it may
+    # be launched and switched to it from another account (issue 9).
+    owns_terminal: bool = False
 
     def describe(self) -> str:
         if self.login is None:

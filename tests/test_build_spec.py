@@ -28,13 +28,13 @@ PURE_NAMES = {"LAZY_IMPORTS", "COLLECT_PACKAGES", "METADATA", "lazy_imports", "p
 def spec_namespace() -> dict[str, Any]:
     """The spec's lists and pure functions, run without PyInstaller."""
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))
-    keep = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in PURE_NAMES:
-            keep.append(node)
-        elif isinstance(node, ast.Assign) and any(
-                getattr(t, "id", None) in PURE_NAMES for t in node.targets):
-            keep.append(node)
+    def wanted(node: ast.stmt) -> bool:
+        if isinstance(node, ast.FunctionDef):
+            return node.name in PURE_NAMES
+        return isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) in PURE_NAMES for t in node.targets)
+
+    keep = [node for node in tree.body if wanted(node)]
     namespace: dict[str, Any] = {}
     exec(compile(ast.Module(keep, []), str(SPEC), "exec"), namespace)  # noqa: S102
     missing = PURE_NAMES - namespace.keys()

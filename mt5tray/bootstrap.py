@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mt5tray import __version__
 from mt5tray.config import Settings, SettingsFile
@@ -65,6 +65,9 @@ class App:
     # The optional jobs the scheduler and the tray call (empty without Supabase).
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # Simulated runs: the accounts the scenario's terminals hold (empty: "whatever
+    # the terminal is logged into").
+    simulated_accounts: list[AccountRef] = field(default_factory=list)
 
     def terminal_label(self) -> str:
         """Which terminal this app syncs from, for the start-up line."""
@@ -115,21 +118,27 @@ def resolve_store(
     )
 
 
+def simulated_api(simulation: Simulation) -> Any:
+    """The simulated MetaTrader5 module: a scenario's terminal(s), or the live demo."""
+    from mt5tray.terminal import sim as simulated
+
+    if simulation.scenario is not None:
+        api = simulated.from_scenario(simulation.scenario)
+        # A scenario may freeze its clock for tests; a user's run happens
+        # now, so ticks stay fresh and the server offset is measured.
+        api.clock.utc = time.time
+        return api
+    return simulated.live_demo()
+
+
 def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
-                     start_if_closed: bool = False) -> TerminalFactory:
-    """A factory of per-sync terminal connections over one MT5 API object."""
+                     start_if_closed: bool = False, api: Any = None) -> TerminalFactory:
+    """A factory of per-sync terminal connections over one MT5 API object
+    (`api`: the simulated one already built, if any)."""
     from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
     if simulation is not None:
-        from mt5tray.terminal import sim as simulated
-
-        if simulation.scenario is not None:
-            api = simulated.from_scenario(simulation.scenario)
-            # A scenario may freeze its clock for tests; a user's run happens
-            # now, so ticks stay fresh and the server offset is measured.
-            api.clock.utc = time.time
-        else:
-            api = simulated.live_demo()
+        api = api if api is not None else simulated_api(simulation)
         return lambda: Mt5ApiTerminal(api, start_if_closed=start_if_closed)
 
     def real_terminal() -> Terminal:
@@ -144,9 +153,13 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
     return real_terminal
 
 
-def account_refs(settings: Settings, simulation: Simulation | None) -> list[AccountRef]:
+def account_refs(settings: Settings, simulation: Simulation | None,
+                 simulated: Sequence[AccountRef] | None = None) -> list[AccountRef]:
     """The accounts a plain `sync` covers: the enabled ones, or, when none is
-    configured (or on the simulator), whatever the terminal is logged into."""
+    configured (or on the simulator), whatever the terminal is logged into.
+    A scenario that names its terminals' accounts (`simulated`) syncs those."""
+    if simulation is not None and simulated:
+        return list(simulated)
     if simulation is not None or not settings.accounts:
         return [AccountRef(login=None)]
     return [account.ref() for account in settings.enabled_accounts()]
@@ -178,16 +191,20 @@ def build_app(
     else:
         store = LocalStore(store_path)
     store.recover_interrupted_syncs()
+    sim_api = simulated_api(simulation) if simulation is not None else None
+    simulated = list(getattr(sim_api, "accounts_to_sync", None) or [])
     engine = SyncEngine(
         store=store,
         terminal_factory=terminal_factory(simulation, secrets,
-                                          settings.start_terminal_if_closed),
+                                          settings.start_terminal_if_closed, sim_api),
         agent=agent_info(),
         tuning=settings.tuning(),
     )
-    service = SyncService(engine=engine, accounts=lambda: account_refs(settings, simulation))
+    service = SyncService(engine=engine,
+                          accounts=lambda: account_refs(settings, simulation, simulated))
     label = f"sqlite:///{store_path}"
     app = App(paths, settings, settings_file, store, engine, service, simulation, label)
+    app.simulated_accounts = simulated
     if session is not None:
         attach_supabase(app, session)
     return app

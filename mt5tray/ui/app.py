@@ -127,7 +127,8 @@ class TrayShell(QObject):
         """Use saved settings at once: accounts, tuning, interval."""
         self.app.settings = settings
         simulation = self.app.simulation
-        self.app.service.accounts = lambda: account_refs(settings, simulation)
+        simulated = self.app.simulated_accounts
+        self.app.service.accounts = lambda: account_refs(settings, simulation, simulated)
         self.app.engine.tuning = settings.tuning()
         self.app.service.user_acted()  # a fixed password is tried at the next run
         self.scheduler.set_interval(settings.sync_interval_minutes * 60.0)

@@ -167,6 +167,9 @@ class SyncCounts:
     positions_closed: int = 0
     deals_inserted: int = 0
     trades_upserted: int = 0
+    # Full syncs: stored deals the terminal's history no longer has (archived
+    # by the broker); they stay in the journal (issue 9).
+    deals_archived: int = 0
 
 
 @dataclass(slots=True)
@@ -190,6 +193,9 @@ class SyncResult:
     # on the schedule cannot fix it, and a bad password retried every few
     # minutes can get the account locked by the broker.
     needs_action: bool = False
+    # Full syncs: the sum of the journal's deals minus the account balance
+    # (None: not checked); a difference is also a warning (issue 9).
+    balance_difference: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -211,6 +217,7 @@ class SyncResult:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "duration_ms": self.duration_ms,
             "error": self.error,
+            "balance_difference": self.balance_difference,
         }
 
     def summary(self) -> str:

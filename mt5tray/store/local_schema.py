@@ -120,7 +120,14 @@ CREATE TABLE remote_accounts (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# v3 (issue 9): full syncs record the stored deals the terminal no longer has
+# (archived by the broker) and the journal-vs-balance difference.
+_V3 = """
+ALTER TABLE sync_logs ADD COLUMN deals_archived INTEGER DEFAULT 0;
+ALTER TABLE sync_logs ADD COLUMN balance_difference REAL;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -132,14 +132,16 @@ def simulated_api(simulation: Simulation) -> Any:
 
 
 def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
-                     start_if_closed: bool = False, api: Any = None) -> TerminalFactory:
+                     start_if_closed: bool = False, api: Any = None,
+                     timeout_ms: int = 60000) -> TerminalFactory:
     """A factory of per-sync terminal connections over one MT5 API object
     (`api`: the simulated one already built, if any)."""
     from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
     if simulation is not None:
         api = api if api is not None else simulated_api(simulation)
-        return lambda: Mt5ApiTerminal(api, start_if_closed=start_if_closed)
+        return lambda: Mt5ApiTerminal(api, start_if_closed=start_if_closed,
+                                      timeout_ms=timeout_ms)
 
     def real_terminal() -> Terminal:
         from mt5tray.terminal.metatrader import load_metatrader5
@@ -148,7 +150,7 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
             return secrets.get(mt5_password_key(login, server or ""))
 
         return Mt5ApiTerminal(load_metatrader5(), password_for=password_for,
-                              start_if_closed=start_if_closed)
+                              start_if_closed=start_if_closed, timeout_ms=timeout_ms)
 
     return real_terminal
 
@@ -196,7 +198,8 @@ def build_app(
     engine = SyncEngine(
         store=store,
         terminal_factory=terminal_factory(simulation, secrets,
-                                          settings.start_terminal_if_closed, sim_api),
+                                          settings.start_terminal_if_closed, sim_api,
+                                          int(settings.terminal_timeout_s * 1000)),
         agent=agent_info(),
         tuning=settings.tuning(),
     )

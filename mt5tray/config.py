@@ -94,6 +94,11 @@ class Settings(_Strict):
     )
     supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
     notifications: bool = True
+    terminal_timeout_s: float = Field(
+        default=60, ge=1, le=600,
+        description="seconds to wait for one MT5 terminal to answer initialize/login; a hung "
+        "terminal delays the next account's sync by at most this",
+    )
     start_terminal_if_closed: bool = Field(
         default=False,
         description="start a closed MT5 terminal to sync it (unattended VPS); by default "

@@ -72,3 +72,12 @@ def test_doctor_prints_the_build_line_and_checks_every_terminal(tmp_path):
                for line in lines), lines
     assert any(line.startswith(r"[FAIL] terminal C:\MT5\FirmC\terminal64.exe: MetaTrader 5")
                for line in lines), lines
+
+
+def test_start_terminal_if_closed_lets_a_vps_launch_the_terminal(tmp_path):
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps(
+        {"start_terminal_if_closed": True, "terminal_timeout_s": 5}))
+    code, (result,) = sync(home, scenario(tmp_path, terminal_running=False))
+    assert code == 0 and result["status"] == "success", result

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mt5tray.core.engine import AgentInfo, SyncEngine
+from mt5tray.core.health import overall_health
 from mt5tray.core.models import AccountRef, SyncRequest, SyncStatus, SyncType, Trigger
 from mt5tray.store.local import LocalStore
 from mt5tray.terminal import sim as simulated
@@ -75,6 +76,7 @@ def test_deals_archived_after_they_were_synced_are_reported_and_kept(store):
     assert len(archived) == 5  # the deposit and two round trips; the open position stays
     result = sync(store, sim)  # a full sync of all history
     assert result.status is SyncStatus.PARTIAL and result.ok
+    assert overall_health([result], False, False, uptime_s=600).state == "warning"
     assert result.counts.deals_archived == 5
     assert "5 stored deal(s)" in result.error and "archived" in result.error
     assert f"e.g. ticket {archived[0]}" in result.error

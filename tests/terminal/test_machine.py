@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mt5tray.core.engine import AgentInfo, SyncEngine
+from mt5tray.core.health import overall_health
 from mt5tray.core.service import SyncService
 from mt5tray.store.local import LocalStore
 from mt5tray.terminal import sim as simulated
@@ -86,6 +87,8 @@ def test_each_account_syncs_from_its_own_terminal_one_at_a_time(
     assert (b.login, b.status.value, b.counts.positions_created) == (7002, "success", 1)
     assert c.status.value == "failed" and c.error_title == "MT5 terminal not running"
     assert C in (c.error or "")
+    # The tray shows the state it promises: "terminal not running" (after the grace period).
+    assert overall_health([a, b, c], False, False, uptime_s=600).state == "terminal_off"
     # Re-initialized per terminal: shutdown, then initialize(path=...) of the next.
     assert api.connects() == [A, B]  # C is closed: asked about, never initialized
     names = [name for name, _ in api.calls if name in ("initialize", "shutdown")]

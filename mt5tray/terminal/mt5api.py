@@ -16,10 +16,9 @@ never logged.
 The trader's terminal is respected (issue 9): `initialize` launches a closed
 terminal (MetaTrader5 docs, mt5initialize_py; mt5-api.md G7), so before it the
 adapter asks `processes` whether the account's terminal runs and, unless
-launching is allowed (`start_if_closed`, or a login-mode account that owns its
-terminal), reports "MT5 terminal not running" instead. Login mode never logs a
-running terminal that holds another account into a different one unless the
-account owns that terminal (`AccountRef.owns_terminal`). Connecting never takes
+launching is allowed (ownership.py), reports "MT5 terminal not running"
+instead. Login mode never logs a running terminal that holds another account
+into a different one unless the account owns that terminal. Connecting never takes
 longer than `timeout_ms` in all, so a hung terminal delays the next one by at
 most that.
 """
@@ -34,20 +33,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from mt5tray.core.errors import (
-    AccountMismatch,
-    BrokerNotConnected,
-    SettingsError,
-    TerminalInUse,
-    TerminalNotRunning,
-    TerminalUnavailable,
-)
+from mt5tray.core.errors import AccountMismatch, BrokerNotConnected
 from mt5tray.core.models import (
     AccountRef,
     TerminalAccount,
     TerminalDeal,
     TerminalPosition,
     TerminalStatus,
+)
+from mt5tray.terminal.ownership import (
+    check_may_switch,
+    login_credentials,
+    may_launch,
+    not_installed,
+    not_running,
 )
 from mt5tray.terminal.processes import PsutilProcesses, TerminalProcesses
 from mt5tray.terminal.translate import PIPE_BROKEN, translate_error
@@ -163,18 +162,16 @@ class Mt5ApiTerminal:
     def _open(self, account: AccountRef) -> TerminalAccount:
         self._account = account
         base: dict[str, Any] = {"timeout": self.timeout_ms}
-        if account.terminal_path:
-            base["path"] = account.terminal_path
-        login_mode = account.mode == "login"
-        credentials = self._credentials(account) if login_mode else {}
         path = account.terminal_path
+        if path:
+            base["path"] = path
+        login_mode = account.mode == "login"
+        credentials = login_credentials(account, self._password_for) if login_mode else {}
         if path and not self._processes.is_installed(path):
-            raise TerminalUnavailable(
-                f"MetaTrader 5 (64-bit, terminal64.exe) was not found at {path}. Install it, "
-                "or set the correct terminal path in settings.")
+            raise not_installed(path)
         running = self._processes.is_running(path)
-        if not running and not self._may_launch(account):
-            raise TerminalNotRunning(self._not_running_message(account))
+        if not running and not may_launch(account, self.start_if_closed):
+            raise not_running(account)
         # A closed terminal of a login-mode account is launched and logged in
         # at once; a running one is attached first, and only then logged in.
         self._initialize({**base, **credentials} if login_mode and not running else base)
@@ -198,49 +195,12 @@ class Mt5ApiTerminal:
             self._api.shutdown()  # leave no half-open pipe behind
             raise
 
-    def _may_launch(self, account: AccountRef) -> bool:
-        """Starting a closed terminal: allowed by the user, or the terminal is
-        the login-mode account's own."""
-        return self.start_if_closed or (account.mode == "login" and account.owns_terminal)
-
-    def _not_running_message(self, account: AccountRef) -> str:
-        where = f" ({account.terminal_path})" if account.terminal_path else ""
-        who = "your account" if account.login is None else f"account {account.describe()}"
-        return (f"MetaTrader 5{where} is not running. Start it and log into {who}; the sync "
-                "will be retried. mt5tray never starts the terminal by itself unless "
-                "start_terminal_if_closed is set in settings (for an unattended VPS).")
-
-    def _credentials(self, account: AccountRef) -> dict[str, Any]:
-        if account.login is None:
-            raise SettingsError("An account in login mode needs its login number; "
-                                "set it in settings.")
-        if not account.terminal_path:
-            raise SettingsError(
-                f"Account {account.describe()} is in login mode but names no terminal: login "
-                "mode logs its own terminal in, so set terminal_path to that install's "
-                "terminal64.exe (a portable install is best), or use attach mode.")
-        kwargs: dict[str, Any] = {"login": int(account.login)}
-        if account.server:
-            kwargs["server"] = account.server
-        password = self._password_for(account.login, account.server) \
-            if self._password_for else None
-        if password:
-            kwargs["password"] = password
-        return kwargs
-
     def _log_in(self, account: AccountRef, credentials: dict[str, Any]) -> None:
         """Log a running terminal into `account`, unless it holds another
-        account the user did not hand over to mt5tray (G6: a switch reloads
-        every EA and chart in front of the trader)."""
+        account the user did not hand over to mt5tray (ownership.py)."""
         current = self._api.account_info()
-        if current is not None and int(current.login) != account.login \
-                and not account.owns_terminal:
-            raise TerminalInUse(
-                f"The terminal {account.terminal_path} is logged into "
-                f"{current.login}@{current.server}; mt5tray will not switch it to "
-                f"{account.describe()} in front of the trader. Give {account.login} its own "
-                "terminal (a portable install) and set its terminal path, or, if this "
-                "terminal belongs to mt5tray, set owns_terminal for the account.")
+        check_may_switch(account, int(current.login) if current is not None else None,
+                         current.server if current is not None else None)
         shown = {k: v for k, v in credentials.items() if k != "password"}
         log.debug("MT5 login(%s)", shown)
         if not self._api.login(timeout=self.timeout_ms, **credentials):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mt5tray import __version__
 from mt5tray.config import Settings, SettingsFile
@@ -65,6 +65,15 @@ class App:
     # The optional jobs the scheduler and the tray call (empty without Supabase).
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # Simulated runs: the accounts the scenario's terminals hold (empty: "whatever
+    # the terminal is logged into").
+    simulated_accounts: list[AccountRef] = field(default_factory=list)
+
+    def terminal_label(self) -> str:
+        """Which terminal this app syncs from, for the start-up line."""
+        if self.simulation is None:
+            return "MetaTrader 5 (the MetaTrader5 package)"
+        return f"simulated ({self.simulation.scenario or 'the live demo account'})"
 
     def close(self) -> None:
         for closer in self._closers:
@@ -109,25 +118,34 @@ def resolve_store(
     )
 
 
-def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> TerminalFactory:
-    """A factory of per-sync terminal connections over one MT5 API object."""
+def simulated_api(simulation: Simulation) -> Any:
+    """The simulated MetaTrader5 module: a scenario's terminal(s), or the live demo."""
+    from mt5tray.terminal import sim as simulated
+
+    if simulation.scenario is not None:
+        try:
+            api = simulated.from_scenario(simulation.scenario)
+        except simulated.ScenarioError as exc:  # a user's file: say what to fix, no traceback
+            raise SettingsError(f"{exc}. Fix the scenario file, or run --simulate without "
+                                "a file for the live demo.", "Scenario file problem") from None
+        # A scenario may freeze its clock for tests; a user's run happens
+        # now, so ticks stay fresh and the server offset is measured.
+        api.clock.utc = time.time
+        return api
+    return simulated.live_demo()
+
+
+def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets,
+                     start_if_closed: bool = False, api: Any = None,
+                     timeout_ms: int = 60000) -> TerminalFactory:
+    """A factory of per-sync terminal connections over one MT5 API object
+    (`api`: the simulated one already built, if any)."""
     from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
     if simulation is not None:
-        from mt5tray.terminal import sim as simulated
-
-        if simulation.scenario is not None:
-            try:
-                api = simulated.from_scenario(simulation.scenario)
-            except simulated.ScenarioError as exc:  # a user's file: say what to fix, no traceback
-                raise SettingsError(f"{exc}. Fix the scenario file, or run --simulate without "
-                                    "a file for the live demo.", "Scenario file problem") from None
-            # A scenario may freeze its clock for tests; a user's run happens
-            # now, so ticks stay fresh and the server offset is measured.
-            api.clock.utc = time.time
-        else:
-            api = simulated.live_demo()
-        return lambda: Mt5ApiTerminal(api)
+        api = api if api is not None else simulated_api(simulation)
+        return lambda: Mt5ApiTerminal(api, start_if_closed=start_if_closed,
+                                      timeout_ms=timeout_ms)
 
     def real_terminal() -> Terminal:
         from mt5tray.terminal.metatrader import load_metatrader5
@@ -135,14 +153,19 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
         def password_for(login: int, server: str | None) -> str | None:
             return secrets.get(mt5_password_key(login, server or ""))
 
-        return Mt5ApiTerminal(load_metatrader5(), password_for=password_for)
+        return Mt5ApiTerminal(load_metatrader5(), password_for=password_for,
+                              start_if_closed=start_if_closed, timeout_ms=timeout_ms)
 
     return real_terminal
 
 
-def account_refs(settings: Settings, simulation: Simulation | None) -> list[AccountRef]:
+def account_refs(settings: Settings, simulation: Simulation | None,
+                 simulated: Sequence[AccountRef] | None = None) -> list[AccountRef]:
     """The accounts a plain `sync` covers: the enabled ones, or, when none is
-    configured (or on the simulator), whatever the terminal is logged into."""
+    configured (or on the simulator), whatever the terminal is logged into.
+    A scenario that names its terminals' accounts (`simulated`) syncs those."""
+    if simulation is not None and simulated:
+        return list(simulated)
     if simulation is not None or not settings.accounts:
         return [AccountRef(login=None)]
     return [account.ref() for account in settings.enabled_accounts()]
@@ -174,15 +197,21 @@ def build_app(
     else:
         store = LocalStore(store_path)
     store.recover_interrupted_syncs()
+    sim_api = simulated_api(simulation) if simulation is not None else None
+    simulated = list(getattr(sim_api, "accounts_to_sync", None) or [])
     engine = SyncEngine(
         store=store,
-        terminal_factory=terminal_factory(simulation, secrets),
+        terminal_factory=terminal_factory(simulation, secrets,
+                                          settings.start_terminal_if_closed, sim_api,
+                                          int(settings.terminal_timeout_s * 1000)),
         agent=agent_info(),
         tuning=settings.tuning(),
     )
-    service = SyncService(engine=engine, accounts=lambda: account_refs(settings, simulation))
+    service = SyncService(engine=engine,
+                          accounts=lambda: account_refs(settings, simulation, simulated))
     label = f"sqlite:///{store_path}"
     app = App(paths, settings, settings_file, store, engine, service, simulation, label)
+    app.simulated_accounts = simulated
     if session is not None:
         attach_supabase(app, session)
     return app

@@ -42,6 +42,11 @@ class AccountSettings(_Strict):
     )
     label: str = ""
     enabled: bool = True
+    owns_terminal: bool = Field(
+        default=False,
+        description="login mode: the terminal at terminal_path belongs to mt5tray for this "
+        "account, so mt5tray may start it and switch it to this account from another one",
+    )
 
     @field_validator("server")
     @classmethod
@@ -52,7 +57,8 @@ class AccountSettings(_Strict):
         return value
 
     def ref(self) -> AccountRef:
-        return AccountRef(self.login, self.server, self.terminal_path, self.mode, self.label)
+        return AccountRef(self.login, self.server, self.terminal_path, self.mode, self.label,
+                          self.owns_terminal)
 
 
 class SupabaseSettings(_Strict):
@@ -88,6 +94,16 @@ class Settings(_Strict):
     )
     supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
     notifications: bool = True
+    terminal_timeout_s: float = Field(
+        default=60, ge=1, le=600,
+        description="seconds to wait for one MT5 terminal to answer initialize/login; a hung "
+        "terminal delays the next account's sync by at most this",
+    )
+    start_terminal_if_closed: bool = Field(
+        default=False,
+        description="start a closed MT5 terminal to sync it (unattended VPS); by default "
+        "mt5tray never launches the trader's terminal and reports it not running",
+    )
     start_at_login: bool = False
     dashboard_url: str = ""
 

@@ -41,6 +41,9 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 grep -q "mt5tray stopped" "$MT5TRAY_HOME/logs/mt5tray.log"
+# The start-up line: what the frozen build carries (version, MetaTrader5, keyring, store).
+grep -E "mt5tray [0-9][^ ]* \(frozen app, [a-z0-9]+\): MetaTrader5 .*; keyring .*; store " \
+  "$MT5TRAY_HOME/logs/mt5tray.log" || { echo "build_check: no start-up line in the log" >&2; exit 1; }
 if grep -E "ERROR|Traceback" "$MT5TRAY_HOME/logs/mt5tray.log"; then
   echo "build_check: errors in the built app's log" >&2; exit 1
 fi

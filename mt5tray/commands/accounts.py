@@ -27,6 +27,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--mode", choices=("attach", "login"), default="attach",
                      help="attach: sync the account the terminal is logged into (default); "
                           "login: log in with the password kept in the keyring")
+    add.add_argument("--owns-terminal", action="store_true",
+                     help="login mode: the terminal at --terminal-path belongs to mt5tray; it "
+                          "may be started and switched to this account")
     add.add_argument("--label", default="")
     add.set_defaults(handler=add_account)
     remove = actions.add_parser("remove", help="remove an account and its saved password")
@@ -51,9 +54,13 @@ def add_account(args: argparse.Namespace) -> int:
     try:
         account = AccountSettings(login=args.login, server=args.server,
                                   terminal_path=args.terminal_path, mode=args.mode,
-                                  label=args.label)
+                                  label=args.label, owns_terminal=args.owns_terminal)
     except ValueError as exc:
         raise SettingsError(f"Invalid account: {exc}") from exc
+    if account.mode == "login" and not account.terminal_path:
+        raise SettingsError(
+            "Login mode logs its own terminal in: add --terminal-path with that install's "
+            "terminal64.exe (a portable install is best), or use --mode attach.")
     if any((a.login, a.server) == (account.login, account.server) for a in settings.accounts):
         raise SettingsError(f"Account {account.login}@{account.server} is already configured.")
     if account.mode == "login":

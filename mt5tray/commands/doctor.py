@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.buildinfo import startup_line
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.models import AccountRef
 from mt5tray.core.reader import measure_offset
 from mt5tray.secrets import describe_backend, usable_backend_problem
 
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     report.check("MetaTrader5 package", lambda: _package(simulation))
     app = build_app(simulation, args.store)  # once: opening it recovers and backfills
     try:
+        report.line("INFO", "build", startup_line(app.store_label, app.terminal_label()))
         _terminal_checks(report, app)
         problem = usable_backend_problem()
         report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
@@ -64,15 +67,22 @@ def _package(simulation: Simulation | None) -> str:
 
 
 def _terminal_checks(report: Report, app: App) -> None:
+    """One terminal check per account's terminal (several on a prop-firm PC)."""
+    refs = list(app.service.accounts()) or account_refs(app.settings, app.simulation)
+    for ref in refs:
+        where = ref.terminal_path or ref.describe()
+        _terminal_check(report, app, ref, "terminal" if len(refs) == 1 else f"terminal {where}")
+
+
+def _terminal_check(report: Report, app: App, ref: AccountRef, what: str) -> None:
     try:
-        ref = account_refs(app.settings, app.simulation)[0]
         terminal = app.engine.terminal_factory()
         try:
             account = terminal.open(ref)
             status = terminal.status()
             link = "connected to the broker" if status.connected else "NOT connected to the broker"
             who = f"{account.login}@{account.server}"
-            report.line("OK" if status.connected else "WARN", "terminal",
+            report.line("OK" if status.connected else "WARN", what,
                         f"logged into {who}, {link} (build {status.build})")
             symbols = [p.symbol for p in terminal.positions()] + list(_PROBE_SYMBOLS)
             offset = measure_offset(terminal, symbols, None, time.time())
@@ -87,7 +97,7 @@ def _terminal_checks(report: Report, app: App) -> None:
         finally:
             terminal.close()
     except Mt5TrayError as exc:
-        report.line("FAIL", "terminal", exc.message)
+        report.line("FAIL", what, exc.message)
 
 
 def _supabase_checks(report: Report, app: App) -> None:

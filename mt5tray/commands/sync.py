@@ -43,10 +43,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def select_accounts(args: argparse.Namespace, app_settings, simulation) -> list[AccountRef]:
-    refs = account_refs(app_settings, simulation)
+def select_accounts(args: argparse.Namespace, app_settings, simulation,
+                    simulated: list[AccountRef] | None = None) -> list[AccountRef]:
+    refs = account_refs(app_settings, simulation, simulated)
     if args.account is None:
         return refs
+    if simulation is not None and simulated:
+        return [r for r in simulated if r.login == args.account] or [AccountRef(args.account)]
     if simulation is not None or not app_settings.accounts:
         return [AccountRef(login=args.account)]
     chosen = [a.ref() for a in app_settings.accounts if a.login == args.account]
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     simulation = Simulation.from_arg(args.simulate)
     app = build_app(simulation, args.store)
     try:
-        refs = select_accounts(args, app.settings, simulation)
+        refs = select_accounts(args, app.settings, simulation, app.simulated_accounts)
         full = args.full or args.history_days is not None or args.all_history
         days = None if args.all_history else (args.history_days or app.settings.full_resync_days)
         results = app.service.sync_all(

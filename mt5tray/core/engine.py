@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from mt5tray.core.audit import audit_full_sync
 from mt5tray.core.clean import Cleaning, note_cleaning
 from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
@@ -27,11 +28,12 @@ from mt5tray.core.models import (
     SyncRequest,
     SyncResult,
     SyncStatus,
+    SyncType,
     TerminalAccount,
 )
-from mt5tray.core.plan import SyncTuning, plan_window
+from mt5tray.core.plan import ReadWindow, SyncTuning, plan_window
 from mt5tray.core.ports import JournalStore, Terminal, TerminalFactory
-from mt5tray.core.reader import read_account
+from mt5tray.core.reader import Reading, read_account
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ class SyncEngine:
                 "the sync, so nothing was written. Switch it back and sync again.",
             )
         result.status, result.error, result.counts = reading.status, reading.warning, reading.counts
+        if window.sync_type is SyncType.FULL:
+            self._audit(result, state, window, reading, again)
         self._stamp_finished(result)
         finished = result.finished_at.isoformat(timespec="milliseconds")  # type: ignore[union-attr]
         account_row = account_snapshot_row(again, reading.offset_minutes)
@@ -130,6 +134,19 @@ class SyncEngine:
         note_cleaning(result, reading.cleaning, reading.batch)
         reading.batch.sync_log = self._log_row(result, state.account_id)
         self.store.commit_sync(reading.batch)
+
+    def _audit(self, result: SyncResult, state: AccountState, window: ReadWindow,
+               reading: Reading, account: TerminalAccount) -> None:
+        """Archived deals and the balance check: a warning, never a deletion."""
+        audit = audit_full_sync(self.store, state.account_id, window, reading.returned_tickets,
+                                reading.batch.new_deals, account.balance)
+        result.counts.deals_archived = audit.deals_archived
+        result.balance_difference = audit.balance_difference
+        warning = audit.warning(account.currency)
+        if warning:
+            log.warning("Sync of %s: %s", account.login, warning)
+            result.status = SyncStatus.PARTIAL
+            result.error = f"{result.error} {warning}" if result.error else warning
 
     # --- bookkeeping ---------------------------------------------------------------
 

@@ -72,6 +72,12 @@ class AccountMismatch(ActionRequired):
     title = "MT5 is logged into another account"
 
 
+class TerminalInUse(ActionRequired):
+    """Login mode would switch a terminal the trader uses to another account."""
+
+    title = "MT5 terminal in use by another account"
+
+
 class TerminalCallFailed(TransientError):
     """A terminal call failed for a reason MT5 does not explain further."""
 

@@ -137,6 +137,9 @@ class AccountRef:
     terminal_path: str | None = None
     mode: AccountMode = "attach"
     label: str = ""
+    # Login mode: this terminal belongs to mt5tray for this account, so it may
+    # be launched and switched to it from another account (issue 9).
+    owns_terminal: bool = False
 
     def describe(self) -> str:
         if self.login is None:
@@ -164,6 +167,9 @@ class SyncCounts:
     positions_closed: int = 0
     deals_inserted: int = 0
     trades_upserted: int = 0
+    # Full syncs: stored deals the terminal's history no longer has (archived
+    # by the broker); they stay in the journal (issue 9).
+    deals_archived: int = 0
 
 
 @dataclass(slots=True)
@@ -189,6 +195,9 @@ class SyncResult:
     needs_action: bool = False
     # What was cleaned on the way in (core/clean.py): NULs removed, NaN/inf as NULL.
     cleaned: dict[str, int] = field(default_factory=dict)
+    # Full syncs: the sum of the journal's deals minus the account balance
+    # (None: not checked); a difference is also a warning (issue 9).
+    balance_difference: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -211,6 +220,7 @@ class SyncResult:
             "duration_ms": self.duration_ms,
             "error": self.error,
             "cleaned": dict(self.cleaned),
+            "balance_difference": self.balance_difference,
         }
 
     def summary(self) -> str:

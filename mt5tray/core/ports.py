@@ -80,6 +80,14 @@ class JournalStore(Protocol):
 
     def open_trade_tickets(self, account_id: str) -> set[int]: ...
 
+    def deal_tickets_between(self, account_id: str, from_msc: int, to_msc: int) -> set[int]:
+        """Tickets of stored deals with from_msc <= time_msc <= to_msc (server clock)."""
+        ...
+
+    def deal_money_total(self, account_id: str) -> float:
+        """Sum of profit + commission + swap + fee over stored non-credit deals."""
+        ...
+
     def trades_by_ticket(self, account_id: str, tickets: Iterable[int]) -> dict[int, Row]: ...
 
     def commit_sync(self, batch: SyncBatch) -> None:

@@ -52,6 +52,7 @@ class Reading:
     warning: str | None = None
     incomplete_positions: list[int] = field(default_factory=list)
     cleaning: Cleaning = field(default_factory=Cleaning)
+    returned_tickets: set[int] = field(default_factory=set)  # what the window's read returned
 
 
 def measure_offset(
@@ -132,7 +133,8 @@ def read_account(
         sync_log={},
         newest_deal_time_msc=max(newest, state.newest_deal_time_msc or 0),
     )
-    reading = Reading(batch=batch, counts=counts, offset_minutes=offset, cleaning=cleaning)
+    reading = Reading(batch=batch, counts=counts, offset_minutes=offset, cleaning=cleaning,
+                      returned_tickets=set(rows))
     if incomplete:
         reading.incomplete_positions = sorted(incomplete)
         reading.status = SyncStatus.PARTIAL

@@ -5,6 +5,13 @@ A position may have several entry deals (partial fills), several exits
 reversal that closes the open volume and opens the rest the other way, all
 under one identifier. The trade is always rebuilt from *all* of the
 position's deals so the result does not depend on which window was read.
+
+Reversals (issue 9): the row never mixes two directions. An `inout` deal
+starts a new leg: side, volume, open time and open price (and the exits,
+closed_volume and close_price) describe the leg since the last reversal,
+what the trader holds now; profit, commission, swap, fee and net_profit stay
+sums over all of the position's deals, so the part closed before (and by)
+the reversal keeps its realized P&L. README "Netting accounts" states it.
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ class _Fold:
     commission: float = 0.0
     swap: float = 0.0
     fee: float = 0.0
-    opening: Row | None = None
+    opening: Row | None = None  # the position's first opening deal
     last_exit: Row | None = None
+    leg_opening: Row | None = None  # the last reversal (`inout`), if any
 
 
 def _amounts(deal: Row) -> Row:
@@ -84,13 +92,21 @@ def _fold_deals(deals: list[Row]) -> _Fold:
 
 
 def _fold_reversal(fold: _Fold, deal: Row) -> None:
-    """An `inout` deal closes what is open and opens the remainder."""
+    """An `inout` deal closes what is open and opens the remainder the other
+    way: a new leg, whose side, volumes and prices replace the old leg's.
+    Its profit is the closed part's realized P&L and stays in the sums."""
     still_open = max(fold.entries.volume - fold.exits.volume, 0.0)
     closing = min(still_open, deal["volume"])
-    fold.exits.add(closing, deal["price"])
-    fold.entries.add(deal["volume"] - closing, deal["price"])
+    remainder = deal["volume"] - closing
     fold.profit += deal["profit"]
-    fold.last_exit = deal
+    if remainder <= _EPSILON:  # closed exactly: an exit, no new leg
+        fold.exits.add(closing, deal["price"])
+        fold.last_exit = deal
+        return
+    fold.entries, fold.exits = _Leg(), _Leg()
+    fold.entries.add(remainder, deal["price"])
+    fold.leg_opening = deal
+    fold.last_exit = None
     if fold.opening is None:
         fold.opening = deal
 
@@ -102,6 +118,8 @@ def sort_deals(deals: Iterable[Row]) -> list[Row]:
 
 
 def _side(fold: _Fold, position: TerminalPosition | None) -> str:
+    if fold.leg_opening is not None:
+        return str(fold.leg_opening["type"])
     if fold.opening is not None:
         return str(fold.opening["type"])
     if position is not None:
@@ -130,7 +148,9 @@ def build_trade(
     fold = _fold_deals(ordered)
     first = fold.opening or (ordered[0] if ordered else None)
     is_open = position is not None
-    if first is not None:
+    if fold.leg_opening is not None:
+        open_time = fold.leg_opening["time"]
+    elif first is not None:
         open_time = first["time"]
     elif position is not None:
         open_time = server_ms_to_utc_iso(position.time_msc or position.time * 1000, offset_minutes)

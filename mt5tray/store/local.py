@@ -39,6 +39,7 @@ SYNC_LOG_COLUMNS = (
     "id", "account_id", "sync_type", "trigger", "status", "started_at", "finished_at",
     "duration_ms", "positions_created", "positions_updated", "positions_closed",
     "deals_inserted", "trades_upserted", "error", "app_version", "host",
+    "deals_archived", "balance_difference",  # issue 9 (schema v3)
 )
 EQUITY_COLUMNS = (
     "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
@@ -190,6 +191,19 @@ class LocalStore:
             )
             found.extend(dict(r) for r in rows)
         return found
+
+    def deal_tickets_between(self, account_id: str, from_msc: int, to_msc: int) -> set[int]:
+        rows = self.query(
+            "SELECT ticket FROM deals WHERE account_id = ? AND time_msc BETWEEN ? AND ?",
+            (account_id, from_msc, to_msc))
+        return {row[0] for row in rows}
+
+    def deal_money_total(self, account_id: str) -> float:
+        (row,) = self.query(
+            "SELECT coalesce(sum(coalesce(profit, 0) + coalesce(commission, 0) + "
+            "coalesce(swap, 0) + coalesce(fee, 0)), 0) FROM deals "
+            "WHERE account_id = ? AND type IS NOT 'credit'", (account_id,))
+        return float(row[0])
 
     def open_trade_tickets(self, account_id: str) -> set[int]:
         rows = self.query(

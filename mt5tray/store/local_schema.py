@@ -146,7 +146,15 @@ CREATE TABLE outbox_key_check (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE]
+
+# v4 (issue 9): full syncs record the stored deals the terminal no longer has
+# (archived by the broker) and the journal-vs-balance difference.
+_V4_AUDIT = """
+ALTER TABLE sync_logs ADD COLUMN deals_archived INTEGER DEFAULT 0;
+ALTER TABLE sync_logs ADD COLUMN balance_difference REAL;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

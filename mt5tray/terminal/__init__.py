@@ -6,4 +6,8 @@
   MetaTrader5 API; sim.from_scenario, sim.live_demo and sim.synthetic build
   one; sim.broker.Broker trades on its accounts).
 - mt5_types: the wheel's result types and constants.
+- processes: is a terminal64.exe running (psutil), asked before initialize;
+  ownership: when mt5tray may launch a terminal or log it into an account.
+- sim.machine.SimulatedMachine: several simulated terminals on one PC behind
+  one module, reached by initialize(path=...).
 """

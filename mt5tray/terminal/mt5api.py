@@ -12,6 +12,15 @@ thread calls it; adapters sharing one API object (one per sync, say) also
 take turns on a lock kept per API object, so their calls never overlap.
 Passwords come from `password_for(login, server)` and are
 never logged.
+
+The trader's terminal is respected (issue 9): `initialize` launches a closed
+terminal (MetaTrader5 docs, mt5initialize_py; mt5-api.md G7), so before it the
+adapter asks `processes` whether the account's terminal runs and, unless
+launching is allowed (ownership.py), reports "MT5 terminal not running"
+instead. Login mode never logs a running terminal that holds another account
+into a different one unless the account owns that terminal. Connecting never takes
+longer than `timeout_ms` in all, so a hung terminal delays the next one by at
+most that.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from mt5tray.core.errors import AccountMismatch, BrokerNotConnected, SettingsError
+from mt5tray.core.errors import AccountMismatch, BrokerNotConnected
 from mt5tray.core.models import (
     AccountRef,
     TerminalAccount,
@@ -32,11 +41,20 @@ from mt5tray.core.models import (
     TerminalPosition,
     TerminalStatus,
 )
+from mt5tray.terminal.ownership import (
+    check_may_switch,
+    login_credentials,
+    may_launch,
+    not_installed,
+    not_running,
+)
+from mt5tray.terminal.processes import PsutilProcesses, TerminalProcesses
 from mt5tray.terminal.translate import PIPE_BROKEN, translate_error
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 INT32_MAX = 2**31 - 1
+MIN_RETRY_MS = 1000  # below this much time left, a retry is not worth delaying the others
 PasswordGetter = Callable[[int, str | None], str | None]
 
 _API_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
@@ -62,8 +80,15 @@ class Mt5ApiTerminal:
     """One connection to one MT5 terminal through a MetaTrader5-like `api`."""
 
     def __init__(self, api: Any, password_for: PasswordGetter | None = None,
-                 timeout_ms: int = 60000, retry_delay_s: float = 1.5) -> None:
+                 timeout_ms: int = 60000, retry_delay_s: float = 1.5,
+                 processes: TerminalProcesses | None = None,
+                 start_if_closed: bool = False) -> None:
         self._api = api
+        # The simulator models the process list itself (sim.processes); the
+        # real MetaTrader5 module has no such attribute, so psutil answers.
+        self._processes: TerminalProcesses = (
+            processes or getattr(api, "processes", None) or PsutilProcesses())
+        self.start_if_closed = start_if_closed
         self._password_for = password_for
         self.timeout_ms = timeout_ms
         self.retry_delay_s = retry_delay_s  # pause before the one retry (0 in tests)
@@ -153,8 +178,23 @@ class Mt5ApiTerminal:
 
     def _open(self, account: AccountRef) -> TerminalAccount:
         self._account = account
-        self._initialize(self._initialize_kwargs(account))
+        base: dict[str, Any] = {"timeout": self.timeout_ms}
+        path = account.terminal_path
+        if path:
+            base["path"] = path
+        login_mode = account.mode == "login"
+        credentials = login_credentials(account, self._password_for) if login_mode else {}
+        if path and not self._processes.is_installed(path):
+            raise not_installed(path)
+        running = self._processes.is_running(path)
+        if not running and not may_launch(account, self.start_if_closed):
+            raise not_running(account)
+        # A closed terminal of a login-mode account is launched and logged in
+        # at once; a running one is attached first, and only then logged in.
+        self._initialize({**base, **credentials} if login_mode and not running else base)
         try:
+            if login_mode and running:
+                self._log_in(account, credentials)
             if not self._read_status().connected:
                 server = f" {account.server}" if account.server else ""
                 raise BrokerNotConnected(
@@ -172,25 +212,20 @@ class Mt5ApiTerminal:
             self._api.shutdown()  # leave no half-open pipe behind
             raise
 
-    def _initialize_kwargs(self, account: AccountRef) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"timeout": self.timeout_ms}
-        if account.terminal_path:
-            kwargs["path"] = account.terminal_path
-        if account.mode == "login":
-            if account.login is None:
-                raise SettingsError("An account in login mode needs its login number; "
-                                    "set it in settings.")
-            kwargs["login"] = int(account.login)
-            if account.server:
-                kwargs["server"] = account.server
-            password = self._password_for(account.login, account.server) \
-                if self._password_for else None
-            if password:
-                kwargs["password"] = password
-        return kwargs
+    def _log_in(self, account: AccountRef, credentials: dict[str, Any]) -> None:
+        """Log a running terminal into `account`, unless it holds another
+        account the user did not hand over to mt5tray (ownership.py)."""
+        current = self._api.account_info()
+        check_may_switch(account, int(current.login) if current is not None else None,
+                         current.server if current is not None else None)
+        shown = {k: v for k, v in credentials.items() if k != "password"}
+        log.debug("MT5 login(%s)", shown)
+        if not self._api.login(timeout=self.timeout_ms, **credentials):
+            raise self._fail("login")
 
     def _initialize(self, kwargs: dict[str, Any]) -> None:
         shown = {k: v for k, v in kwargs.items() if k != "password"}
+        deadline = time.monotonic() + self.timeout_ms / 1000
         for attempt in (1, 2):
             log.debug("MT5 initialize(%s), attempt %d", shown, attempt)
             if self._api.initialize(**kwargs):
@@ -199,10 +234,17 @@ class Mt5ApiTerminal:
             stale_pipe = code == -10003 and "already initialized" in message
             if attempt == 2 or not (code == -10005 or stale_pipe):
                 break
-            # One retry: close our side, give the terminal a moment, try again (G8).
+            # One retry: close our side, give the terminal a moment, try again (G8),
+            # within what is left of the timeout: a terminal that used all of it
+            # (hung, or showing a dialog) must not hold up the next terminal.
             self._api.shutdown()
-            if code == -10005 and self.retry_delay_s:
-                time.sleep(self.retry_delay_s)
+            if code == -10005:
+                left_ms = int((deadline - time.monotonic() - self.retry_delay_s) * 1000)
+                if left_ms < MIN_RETRY_MS:
+                    break
+                kwargs = {**kwargs, "timeout": left_ms}
+                if self.retry_delay_s:
+                    time.sleep(self.retry_delay_s)
         raise translate_error(code, message, "initialize", self._account, self.timeout_ms)
 
     def _fail(self, call: str) -> Exception:

@@ -44,7 +44,7 @@ def translate_error(code: int, message: str, call: str,
             f"terminal and set the account to attach mode. {detail}")
     if code == -10005:
         return TerminalTimeout(
-            f"MetaTrader 5 did not become ready within {timeout_ms // 1000} s. Make sure the "
+            f"MetaTrader 5 did not become ready within {timeout_ms / 1000:g} s. Make sure the "
             "terminal is running, logged in and not showing a dialog; the sync will be "
             f"retried. {detail}")
     if code == -10003 and "not found" in message.lower():

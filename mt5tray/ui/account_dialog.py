@@ -30,6 +30,8 @@ class AccountDialog(QDialog):
         self.setWindowTitle("Edit account" if account else "Add account")
         self.result_account: AccountSettings | None = None
         self.password: str | None = None
+        # Settings this dialog has no field for (owns_terminal, ...) survive an edit.
+        self._kept = account.model_dump() if account else {}
         form = QFormLayout(self)
         self.login = QLineEdit(str(account.login) if account else "")
         self.server = QLineEdit(account.server if account else "")
@@ -81,7 +83,7 @@ class AccountDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            account = AccountSettings.model_validate(self.values())
+            account = AccountSettings.model_validate({**self._kept, **self.values()})
         except ValidationError as exc:
             self.error.setText("\n".join(
                 f"{'.'.join(map(str, p['loc'])) or 'account'}: {p['msg']}" for p in exc.errors()))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, autostart_for_platform
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.buildinfo import startup_line
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.runtime import Runtime
@@ -126,7 +127,8 @@ class TrayShell(QObject):
         """Use saved settings at once: accounts, tuning, interval."""
         self.app.settings = settings
         simulation = self.app.simulation
-        self.app.service.accounts = lambda: account_refs(settings, simulation)
+        simulated = self.app.simulated_accounts
+        self.app.service.accounts = lambda: account_refs(settings, simulation, simulated)
         self.app.engine.tuning = settings.tuning()
         self.app.service.user_acted()  # a fixed password is tried at the next run
         self.scheduler.set_interval(settings.sync_interval_minutes * 60.0)
@@ -167,6 +169,7 @@ def run_tray(simulate: str | None, store_url: str | None, argv: list[str] | None
         QMessageBox.critical(None, exc.title, exc.message)
         guard.release()
         return 2
+    log.info("%s", startup_line(app.store_label, app.terminal_label()))
     delay = float(os.environ.get(STARTUP_DELAY_ENV, "5"))
     shell = TrayShell(app, startup_delay_s=delay)
     guard.activation_requested.connect(shell.show_status)

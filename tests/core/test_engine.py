@@ -16,6 +16,7 @@ from tests.support.fakes import (
     OUT,
     SELL,
     FakeTerminal,
+    account,
     balance_deal,
     deal,
     position,
@@ -36,7 +37,8 @@ def store(tmp_path):
 
 @pytest.fixture
 def terminal():
-    t = FakeTerminal(now=NOW, offset_minutes=OFFSET)
+    # The balance is what the deals sum to (1000 - 3 + 200), as on a real account.
+    t = FakeTerminal(acct=account(balance=1197.0), now=NOW, offset_minutes=OFFSET)
     t.deals_ = [
         balance_deal(1, SERVER_NOW - 40 * DAY_S, 1000.0),
         deal(2, 2, SERVER_NOW - 10 * DAY_S, BUY, IN, volume=1.0, price=1.10, commission=-3),

@@ -44,7 +44,8 @@ def engine_for(store, sim, password=None):
 
 def ref_of(sim, mode="attach"):
     info = sim.broker.account_tuple()
-    return AccountRef(login=info.login, server=info.server, mode=mode)
+    path = sim.terminal_path if mode == "login" else None  # login mode needs its own terminal
+    return AccountRef(login=info.login, server=info.server, mode=mode, terminal_path=path)
 
 
 def run(engine, ref, kind=SyncType.INCREMENTAL):

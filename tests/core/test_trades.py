@@ -58,16 +58,19 @@ def test_close_by_pair_books_profit_on_one_side():
     assert a["profit"] + b["profit"] == 200.0
 
 
-def test_netting_reversal_keeps_one_trade_per_identifier():
+def test_netting_reversal_describes_what_the_trader_holds_now():
     trade = build_trade("acc", 10, rows(
-        deal(1, 10, T0, BUY, IN, volume=1.0, price=100.0),
+        deal(1, 10, T0, BUY, IN, volume=1.0, price=100.0, commission=-1.0),
         deal(2, 10, T0 + 60, SELL, INOUT, volume=3.0, price=110.0, profit=10.0),
-    ), position(10, T0, type=SELL, volume=2.0, price_open=110.0), 0)
-    # The reversal closed 1.0 bought and opened 2.0 sold under the same id.
-    assert trade["side"] == "buy"  # the direction of the opening deal
-    assert trade["volume"] == 3.0 and trade["closed_volume"] == 1.0
+    ), position(10, T0 + 60, type=SELL, volume=2.0, price_open=110.0), 0)
+    # The reversal closed the 1.0 bought (+10 realized) and opened 2.0 sold under
+    # the same id: the row is the sell the trader holds, never "buy 3.0".
+    assert trade["side"] == "sell"
+    assert trade["volume"] == 2.0 and trade["closed_volume"] == 0.0
+    assert trade["open_price"] == 110.0 and trade["close_price"] is None
+    assert trade["open_time"] == server_ms_to_utc_iso((T0 + 60) * 1000, 0)
     assert trade["status"] == "open"
-    assert trade["profit"] == 10.0
+    assert trade["profit"] == 10.0 and trade["net_profit"] == 9.0  # the closed part's P&L
 
 
 def test_netting_reversal_then_close():
@@ -76,9 +79,29 @@ def test_netting_reversal_then_close():
         deal(2, 10, T0 + 60, SELL, INOUT, volume=3.0, price=110.0, profit=10.0),
         deal(3, 10, T0 + 120, BUY, OUT, volume=2.0, price=105.0, profit=10.0),
     ), None, 0)
-    assert trade["status"] == "closed"
-    assert trade["volume"] == trade["closed_volume"] == 3.0
-    assert trade["profit"] == 20.0
+    assert trade["status"] == "closed" and trade["side"] == "sell"
+    assert trade["volume"] == trade["closed_volume"] == 2.0
+    assert trade["open_price"] == 110.0 and trade["close_price"] == 105.0
+    assert trade["profit"] == 20.0  # both legs' realized P&L
+
+
+def test_two_reversals_keep_only_the_last_leg():
+    trade = build_trade("acc", 10, rows(
+        deal(1, 10, T0, BUY, IN, volume=1.0, price=100.0),
+        deal(2, 10, T0 + 60, SELL, INOUT, volume=2.0, price=110.0, profit=10.0),
+        deal(3, 10, T0 + 120, BUY, INOUT, volume=1.5, price=105.0, profit=5.0),
+    ), position(10, T0 + 120, type=BUY, volume=0.5, price_open=105.0), 0)
+    assert (trade["side"], trade["volume"], trade["open_price"]) == ("buy", 0.5, 105.0)
+    assert trade["profit"] == 15.0
+
+
+def test_an_inout_that_closes_exactly_is_an_exit():
+    trade = build_trade("acc", 10, rows(
+        deal(1, 10, T0, BUY, IN, volume=1.0, price=100.0),
+        deal(2, 10, T0 + 60, SELL, INOUT, volume=1.0, price=110.0, profit=10.0),
+    ), None, 0)
+    assert (trade["side"], trade["volume"], trade["closed_volume"]) == ("buy", 1.0, 1.0)
+    assert trade["status"] == "closed" and trade["close_price"] == 110.0
 
 
 def test_rollover_deals_count_money_not_volume():

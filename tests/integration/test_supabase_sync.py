@@ -22,7 +22,8 @@ TRADE_FIELDS = ["ticket", "symbol", "side", "status", "volume", "closed_volume",
                 "comment"]
 LOG_FIELDS = ["id", "sync_type", "trigger", "status", "started_at", "finished_at", "duration_ms",
               "positions_created", "positions_updated", "positions_closed", "deals_inserted",
-              "trades_upserted", "error", "app_version", "host"]
+              "trades_upserted", "error", "app_version", "host",
+              "deals_archived", "balance_difference"]  # issue 9
 EQUITY_FIELDS = ["time", "balance", "equity", "margin", "margin_free", "floating_profit"]
 ACCOUNT_FIELDS = ["login", "server", "name", "company", "currency", "leverage", "trade_mode",
                   "margin_mode", "balance", "credit", "equity", "margin", "margin_free",

@@ -164,3 +164,16 @@ def test_sign_in_runs_off_the_gui_thread_and_reports_back(qtbot: Any, monkeypatc
     row.sign_out.click()
     qtbot.waitUntil(lambda: not row.busy, timeout=5000)
     assert row.user.text() == "Not signed in"
+
+
+def test_editing_an_account_keeps_the_settings_the_dialog_does_not_show(qtbot: Any) -> None:
+    from mt5tray.ui.account_dialog import AccountDialog
+
+    owned = AccountSettings(login=42, server="Broker", mode="login", owns_terminal=True,
+                            terminal_path=r"D:\Portable\MT5\terminal64.exe")
+    dlg = AccountDialog(account=owned)
+    qtbot.addWidget(dlg)
+    dlg.label.setText("prop firm A")
+    dlg.accept()
+    assert dlg.result_account is not None
+    assert dlg.result_account.owns_terminal is True and dlg.result_account.label == "prop firm A"

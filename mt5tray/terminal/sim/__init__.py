@@ -16,17 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from mt5tray.terminal.sim.demo import build_live_demo
+from mt5tray.terminal.sim.machine import SimulatedMachine
 from mt5tray.terminal.sim.scenario import ScenarioError, load_scenario
 from mt5tray.terminal.sim.simulator import SimulatedMT5
 from mt5tray.terminal.sim.synthetic import SyntheticTrader, build_synthetic
 
-__all__ = ["ScenarioError", "SimulatedMT5", "add_synthetic_deals", "from_scenario",
+__all__ = ["ScenarioError", "SimulatedMT5", "SimulatedMachine", "add_synthetic_deals",
+           "from_scenario",
            "live_demo", "synthetic"]
 
 
 def from_scenario(source: str | Path | dict[str, Any],
-                  clock: Callable[[], float] | None = None) -> SimulatedMT5:
-    """A simulator holding a scenario (a JSON file path or the parsed dict)."""
+                  clock: Callable[[], float] | None = None) -> Any:
+    """A simulator holding a scenario (a JSON file path or the parsed dict): a
+    SimulatedMT5, or a SimulatedMachine when the scenario lists "terminals"."""
     return load_scenario(source, clock)
 
 

@@ -17,7 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
-from mt5tray.terminal.sim.book import AccountBook, Position, ServerClock, SymbolSpec, trade_profit
+from mt5tray.terminal.sim.book import (
+    AccountBook,
+    Position,
+    ServerClock,
+    SymbolSpec,
+    Timeline,
+    trade_profit,
+)
 
 EPS = 1e-9
 
@@ -190,6 +197,25 @@ class Broker(AccountBook):
     def set_price(self, symbol: str, bid: float, ask: float | None = None) -> None:
         spec = self.symbols.setdefault(symbol, SymbolSpec(bid, ask or bid))
         spec.bid, spec.ask = bid, bid if ask is None else ask
+
+    def archive_deals(self, before: float, at: float | None = None) -> list[int]:
+        """The broker archives (deletes) the deals of closed history before
+        `before` (real UTC seconds) and leaves a 0.00 correction deal "Archived
+        deals"; the balance stays, so the remaining deals no longer sum to it
+        (mt5-api.md G3, from cookieboom/mt5-journal's deal model, trap 16).
+        Deals of still-open positions are kept. Returns the archived tickets."""
+        cutoff = int(self.clock.server_time(before) * 1000)
+        open_ids = set(self.positions)
+        archived = [d for d in self.deals.records
+                    if d.time_msc < cutoff and d.position_id not in open_ids]
+        gone = {d.ticket for d in archived}
+        kept = Timeline("TradeDeal", "time_msc", "position_id")
+        for deal in self.deals.records:
+            if deal.ticket not in gone:
+                kept.add(deal)
+        self.deals = kept
+        self.balance_operation(t.DEAL_TYPE_CORRECTION, 0.0, "Archived deals", at)
+        return sorted(gone)
 
     def book_deal(self, deal: Any) -> None:
         """Record a deal and move the balance (or the credit) by its money."""

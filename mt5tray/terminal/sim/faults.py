@@ -14,6 +14,7 @@ FAULT_KINDS = frozenset({
     "auth_failed",
     "account_switched",
     "terminal_closed",
+    "hang",
 })
 
 

@@ -7,7 +7,11 @@ Format (every key but "account" optional):
      "positions": [TradePosition fields], "orders": [TradeOrder fields (active)],
      "history_orders": [TradeOrder fields], "deals": [TradeDeal fields],
      "symbols": {"EURUSD": {"bid": 1.1, "ask": 1.1002, "stale_seconds": 0}},
-     "other_accounts": [{"account": ..., "deals": ..., ...}]}
+     "other_accounts": [{"account": ..., "deals": ..., ...}],
+     "terminal_path": ..., "terminal_running": true, "terminal_login": LOGIN,
+     "mode": "attach", "owns_terminal": false}   # see terminals.py
+    or several terminals on one PC: {"terminals": [{...one terminal...}, ...]}
+    (terminals.py).
 Times are as MT5 reports them (server clock; seconds, `*_msc` milliseconds);
 given one of time/time_msc the other is derived. Missing fields are zero or
 empty, except: a position's identifier defaults to its ticket; a position
@@ -28,10 +32,12 @@ from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal.sim.book import Position, SymbolSpec
 from mt5tray.terminal.sim.broker import Broker
 from mt5tray.terminal.sim.simulator import SimulatedMT5
+from mt5tray.terminal.sim.terminals import TERMINAL_KEYS, apply_terminal_keys, load_machine
 
 BLOCK_KEYS = {"account", "password", "positions", "orders", "history_orders", "deals", "symbols"}
 TOP_KEYS = BLOCK_KEYS | {"server_utc_offset_minutes", "now_utc", "other_accounts",
                          "terminal_path", "description"}
+TOP_KEYS |= TERMINAL_KEYS  # issue 9: the terminal process and the sync set-up
 SYMBOL_KEYS = {"bid": "f", "ask": "f", "last": "f", "contract_size": "f", "digits": "u",
                "stale_seconds": "f", "selected": "b"}
 PINNABLE = {"profit", "equity", "margin", "margin_free", "margin_level"}
@@ -129,9 +135,14 @@ class _Checker:
 
 
 def load_scenario(source: str | Path | dict[str, Any],
-                  clock: Callable[[], float] | None = None) -> SimulatedMT5:
-    data, label = _read(source)
+                  clock: Callable[[], float] | None = None,
+                  label: str | None = None) -> Any:
+    """A SimulatedMT5, or a SimulatedMachine for a scenario with "terminals"."""
+    data, read_label = _read(source)
+    label = label or read_label
     check = _Checker(label)
+    if isinstance(data, dict) and "terminals" in data:
+        return load_machine(data, label, check, load_scenario, clock)
     check.obj(data, "", tuple(TOP_KEYS))
     offset = check.value(data.get("server_utc_offset_minutes", 0), "i",
                          "server_utc_offset_minutes")
@@ -141,7 +152,7 @@ def load_scenario(source: str | Path | dict[str, Any],
     sim = SimulatedMT5(server_utc_offset_minutes=offset, clock=clock)
     if "terminal_path" in data:
         sim.terminal_path = check.value(data["terminal_path"], "s", "terminal_path")
-    sim.attach(_block(check, data, "", sim, None))
+    primary = sim.attach(_block(check, data, "", sim, None))
     others = data.get("other_accounts") or []
     if not isinstance(others, list):
         raise check.fail("other_accounts", "expected a list")
@@ -152,6 +163,7 @@ def load_scenario(source: str | Path | dict[str, Any],
         if broker.login in sim.accounts:
             raise check.fail(f"{where}.account.login", f"duplicate login {broker.login}")
         sim.attach(broker)
+    apply_terminal_keys(check, data, sim, primary)
     return sim
 
 

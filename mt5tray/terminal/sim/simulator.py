@@ -22,9 +22,19 @@ stays until `clear_faults()`, unless noted.
   initialize with credentials and login time out (-10005).
 - "account_switched": once: the terminal is now logged into another account
   (the next known one, or a new empty one) and every call answers for it.
-- "terminal_closed": the pipe breaks: every call fails with -10004 until
-  initialize, and initialize fails with (-10003,'... Process create failed')
-  until clear_faults() (the user started MT5 again).
+- "terminal_closed": the pipe breaks and the process is gone (`running` is
+  False): every call fails with -10004 until initialize, and initialize fails
+  with (-10003,'... Process create failed') until clear_faults() (the user
+  started MT5 again).
+- "hang": the terminal does not answer (a modal dialog, frozen): initialize
+  and login wait their whole `timeout` (real time, via `sleep`) and then fail
+  with (-10005,'IPC timeout'), as the wheel's readiness loop does (G8, G10).
+
+The terminal process (issue 9): `running` says whether terminal64.exe runs
+(`processes.is_running(path)` answers from it); `initialize` on a terminal that
+is not running launches it, as the real package does (MetaTrader5 docs:
+initialize "launches" the terminal when needed; mt5-api.md G7), and counts
+it in `launches`, so tests can assert that attach mode never starts MT5.
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ from mt5tray.terminal.sim.callargs import (
     Error,
 )
 from mt5tray.terminal.sim.faults import Faults
+from mt5tray.terminal.sim.processes import SimulatedProcesses
 from mt5tray.terminal.sim.queries import QueryCalls
 
 DEFAULT_TERMINAL_PATH = r"C:\Program Files\MetaTrader 5\terminal64.exe"
@@ -92,6 +103,14 @@ class SimulatedMT5(QueryCalls):
         self._initialized = False
         self._broken = False
         self._frozen_at: float | None = None  # server time when the broker link dropped
+        # The terminal process (see the module doc).
+        self.running = True
+        self.launches = 0
+        self.processes = SimulatedProcesses(lambda: [self])
+        self.sleep: Callable[[float], None] = time.sleep  # what "hang" waits with
+        # The accounts a simulated run syncs and how (AccountRefs), when the
+        # scenario says so (terminal_path, terminal_login, mode, terminals).
+        self.accounts_to_sync: list[Any] | None = None
 
     # --- set-up -----------------------------------------------------------------
 
@@ -133,8 +152,14 @@ class SimulatedMT5(QueryCalls):
 
     def clear_faults(self) -> None:
         with self._lock:
+            if self.faults.is_active("terminal_closed"):
+                self.running = True  # the user started MT5 again
             self.faults.clear()
             self._frozen_at = None
+
+    def installed_at(self, path: str) -> bool:
+        """Whether `path` (terminal64.exe or its folder) is this install."""
+        return self._path_ok(path)
 
     # --- plumbing shared with QueryCalls ---------------------------------------
 
@@ -159,6 +184,7 @@ class SimulatedMT5(QueryCalls):
                 self._switch_away()
             elif kind == "terminal_closed":
                 self._broken = True
+                self.running = False
             elif kind == "not_connected" and self._frozen_at is None:
                 self._frozen_at = self.clock.server_time()
 
@@ -215,6 +241,12 @@ class SimulatedMT5(QueryCalls):
             return self._init_failed(TERMINAL_NOT_FOUND)
         if self.faults.is_active("terminal_closed"):
             return self._init_failed(PROCESS_CREATE_FAILED)
+        if not self.running:  # no pipe: the package starts terminal64.exe (G7)
+            self.running = True
+            self.launches += 1
+        if self.faults.is_active("hang"):
+            self.sleep(max(timeout, 0) / 1000)
+            return self._init_failed(IPC_TIMEOUT)
         if self.faults.consume("ipc_timeout_once") or self.faults.is_active("ipc_timeout"):
             return self._init_failed(IPC_TIMEOUT)
         if self.faults.is_active("auth_failed"):
@@ -240,7 +272,10 @@ class SimulatedMT5(QueryCalls):
             self._error = INVALID_ARG_COUNT
             return False
         login, password, server = (*args, *(login, password, server)[len(args):])[:3]
-        error = IPC_TIMEOUT if self.faults.is_active("ipc_timeout") else None
+        if self.faults.is_active("hang"):
+            self.sleep(max(timeout, 0) / 1000)
+        hung = self.faults.is_active("ipc_timeout") or self.faults.is_active("hang")
+        error = IPC_TIMEOUT if hung else None
         error = error or self._authenticate(login, password, server)
         if error is not None:
             self._error = error

@@ -117,7 +117,9 @@ class SyncEngine:
         reading.batch.account_row = account_row
         reading.batch.sync_log = self._log_row(result, state.account_id)
         reading.batch.equity_snapshot = equity_snapshot_row(state.account_id, again, finished)
-        self.store.commit_sync(reading.batch)
+        committed = self.store.commit_sync(reading.batch)
+        if committed is not None:  # counted inside the commit: another writer may have been first
+            result.counts = committed
 
     # --- bookkeeping ---------------------------------------------------------------
 

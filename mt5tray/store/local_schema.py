@@ -124,8 +124,40 @@ MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the database to the newest schema version, one step at a time."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with conn:
-            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+    """Bring the database to the newest schema version, one step at a time.
+
+    Issue 8: the version is read again inside a write transaction (BEGIN
+    IMMEDIATE), so a second process opening a new journal at the same moment
+    waits for the first and then finds nothing to do, instead of both
+    migrating ("table trading_accounts already exists"). `conn` must be in
+    autocommit mode (isolation_level=None), as LocalStore opens it."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+        return  # the usual case: no write lock needed
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements, one each (executescript would commit our
+    transaction first). Lines are joined until SQLite calls the statement
+    complete, so a trigger's inner semicolons do not split it."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip() and not all(
+            part.strip().startswith("--") or not part.strip() for part in pending.splitlines()):
+        statements.append(pending.strip())
+    return statements

@@ -120,7 +120,19 @@ CREATE TABLE remote_accounts (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# v3 (issue 8, branch 8a: two processes on one PC): the clock that stamps each
+# row queued for Supabase with its row_version (see Outbox.enqueue), so the
+# server keeps the newer of two uploads of one row. One row, updated in the
+# transaction that queues.
+_V3 = """
+CREATE TABLE row_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_version INTEGER NOT NULL
+);
+INSERT INTO row_clock (id, last_version) VALUES (1, 0);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

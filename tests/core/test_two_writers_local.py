@@ -14,8 +14,12 @@ from pathlib import Path
 
 from mt5tray.core.engine import AgentInfo, SyncEngine
 from mt5tray.core.models import AccountRef, SyncRequest, SyncType, Trigger
+from mt5tray.home_lock import home_lock
+from mt5tray.secrets import KeyringSecrets
 from mt5tray.store.local import LocalStore
 from mt5tray.store.local_schema import MIGRATIONS, migrate
+from mt5tray.store.outbox import OutboxingStore
+from mt5tray.store.outbox_crypto import OUTBOX_KEY_NAME, OutboxCipher
 from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.mt5api import Mt5ApiTerminal
 
@@ -116,3 +120,55 @@ def test_two_first_syncs_at_once_count_each_deal_once(tmp_path):
     assert tuple(logged) == (deals, open_trades)
     first.close()
     second.close()
+
+
+class _KeyCreatedMeanwhile:
+    """The keyring, with another process creating the outbox key just after
+    this one looked for it and found none (two first starts at once)."""
+
+    def __init__(self, inner: KeyringSecrets, meanwhile) -> None:
+        self._inner = inner
+        self._meanwhile = meanwhile
+
+    def get(self, key: str) -> str | None:
+        value = self._inner.get(key)
+        if key == OUTBOX_KEY_NAME and self._meanwhile is not None:
+            run, self._meanwhile = self._meanwhile, None
+            run()
+        return value
+
+    def set(self, key: str, value: str) -> None:
+        self._inner.set(key, value)
+
+    def delete(self, key: str) -> None:
+        self._inner.delete(key)
+
+
+def test_two_first_starts_at_once_create_one_outbox_key(tmp_path, memory_keyring):
+    """Both processes find no key; the rows each one queues must stay readable
+    (before: the last writer's key won and the other's rows were stuck)."""
+    path = tmp_path / "journal.sqlite3"
+    lock = home_lock(tmp_path)
+    stores = []
+
+    def other_process_starts() -> None:
+        other = OutboxingStore(path, OutboxCipher(KeyringSecrets(), exclusive=lock.held))
+        other.outbox.cipher.ensure_key()
+        with other.transaction() as conn:
+            other.outbox.enqueue(conn, "sync_logs", "acc-1", [{"id": "from-the-other"}])
+        stores.append(other)
+
+    secrets = _KeyCreatedMeanwhile(KeyringSecrets(), other_process_starts)
+    first = OutboxingStore(path, OutboxCipher(secrets, exclusive=lock.held))
+    first.outbox.cipher.ensure_key()
+    with first.transaction() as conn:
+        first.outbox.enqueue(conn, "sync_logs", "acc-1", [{"id": "from-the-first"}])
+    stores.append(first)
+
+    restarted = OutboxingStore(path, OutboxCipher(KeyringSecrets()))  # a later run
+    try:
+        ids = [e.rows[0]["id"] for e in restarted.outbox.take(100)]
+        assert ids == ["from-the-other", "from-the-first"]
+    finally:
+        for store in [*stores, restarted]:
+            store.close()

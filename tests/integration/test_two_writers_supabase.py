@@ -43,3 +43,33 @@ def test_an_older_upload_landing_after_a_newer_one_never_wins(
         assert_mirrored(pg, app.store, user.id)
     finally:
         app.close()
+
+
+def test_the_running_agent_refreshes_with_the_token_other_processes_rotated(
+        tmp_path, pg, gateway, make_user, memory_keyring) -> None:
+    """The tray keeps its session in memory; two `mt5tray sync` runs rotate the
+    refresh token in the keyring meanwhile. When the tray's access token
+    expires it must refresh with the keyring's token, not its spent one (which
+    makes Supabase revoke the session: the whole PC signed out)."""
+    gateway.access_token_ttl = 1  # every agent refreshes before each upload
+    user = make_user()
+    tray = supabase_app(tmp_path / "home", gateway, user)
+    try:
+        for _ in range(2):  # two CLI runs on the same home, each rotating the token
+            cli = supabase_app(tmp_path / "home", gateway)
+            try:
+                assert cli.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI,
+                                            None).ok
+                assert agent(cli).pending_uploads() == 0, agent(cli).last_error
+            finally:
+                cli.close()
+        assert agent(tray).heartbeat() == 1  # refreshes, then uploads
+        assert agent(tray).pending_uploads() == 0
+        again = supabase_app(tmp_path / "home", gateway)  # the PC is still signed in
+        try:
+            again.service.sync_one(AccountRef(None), SyncType.INCREMENTAL, Trigger.CLI)
+            assert agent(again).pending_uploads() == 0, agent(again).last_error
+        finally:
+            again.close()
+    finally:
+        tray.close()

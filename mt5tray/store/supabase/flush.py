@@ -89,8 +89,9 @@ class SupabaseFlusher:
         earlier one), but the next round is read, decrypted and merged while
         the current one is on the wire."""
         sent = 0
-        with self._lock, ThreadPoolExecutor(self.parallel,
-                                            thread_name_prefix="supabase-upload") as pool:
+        # The session's `exclusive` is the home lock: one flusher per home (issue 8).
+        with (self._lock, self.session.exclusive(),
+              ThreadPoolExecutor(self.parallel, thread_name_prefix="supabase-upload") as pool):
             self._timed_out = False
             current = self._prepare(after_id=0)
             while current is not None:

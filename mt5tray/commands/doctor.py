@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.reader import measure_offset
@@ -40,16 +41,18 @@ def run(args: argparse.Namespace) -> int:
     simulation = Simulation.from_arg(args.simulate)
     report = Report()
     report.check("MetaTrader5 package", lambda: _package(simulation))
-    app = build_app(simulation, args.store)  # once: opening it recovers and backfills
-    try:
-        _terminal_checks(report, app)
-        problem = usable_backend_problem()
-        report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
-        count = len(app.store.list_accounts())
-        report.line("OK", "store", f"{app.store_label} reachable ({count} account(s) in it)")
-        _supabase_checks(report, app)
-    finally:
-        app.close()
+    with command_lock().held():  # beside a running tray: wait for its sync, then check
+        app = build_app(simulation, args.store)  # once: opening it recovers and backfills
+        try:
+            _terminal_checks(report, app)
+            problem = usable_backend_problem()
+            report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
+            count = len(app.store.list_accounts())
+            report.line("OK", "store",
+                        f"{app.store_label} reachable ({count} account(s) in it)")
+            _supabase_checks(report, app)
+        finally:
+            app.close()
     return 1 if report.failed else 0
 
 

@@ -87,7 +87,10 @@ class TrayShell(QObject):
         False when this tray has no Supabase store to serve them from."""
         poll = self.hooks.poll_remote_requests
         if poll is None:
+            log.info("serve-requests asked the tray to serve Sync Now requests: no Supabase "
+                     "store here, so it serves them itself")
             return False
+        log.info("serve-requests handed its job to the tray: serving Sync Now requests now")
         self.scheduler.submit(poll, name="Sync Now requests (handed over by serve-requests)")
         return True
 

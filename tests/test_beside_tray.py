@@ -111,3 +111,13 @@ def test_a_killed_mt5tray_leaves_the_home_free(tmp_path):
     holder.wait(timeout=30)
     out, err = _mt5tray(tmp_path, "sync", "--simulate", str(SCENARIO)).communicate(timeout=60)
     assert b"Waiting" not in err and b"success" in out, err
+
+
+def test_the_lock_and_the_cli_commands_stay_headless():
+    """No Qt on the way to a sync: the lock, the commands and the CLI import
+    without PySide6 (only handing a job to the tray loads its network module)."""
+    code = ("import sys, mt5tray.home_lock, mt5tray.commands.beside_tray, mt5tray.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith('PySide6')))")
+    out = subprocess.run([sys.executable, "-c", code], env=_env(Path("/nonexistent")),
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

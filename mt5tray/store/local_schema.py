@@ -169,7 +169,7 @@ def _statements(script: str) -> list[str]:
         if sqlite3.complete_statement(pending):
             statements.append(pending.strip())
             pending = ""
-    if pending.strip() and not all(
-            part.strip().startswith("--") or not part.strip() for part in pending.splitlines()):
+    code = [line for line in pending.splitlines() if not line.strip().startswith("--")]
+    if "".join(code).strip():  # an unfinished statement: let SQLite say what is wrong
         statements.append(pending.strip())
     return statements

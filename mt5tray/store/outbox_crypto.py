@@ -37,7 +37,7 @@ class OutboxCipher:
                  exclusive: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
         self._secrets = secrets
         self._key_name = key_name
-        self._exclusive = exclusive  # the home lock: one key per keyring, ever
+        self._exclusive = exclusive  # the home lock: the key is created once
         self._aead: AESGCM | None = None
         self._lock = threading.Lock()
 

@@ -11,9 +11,10 @@ being spent, is answered with the active token (no new rotation). Source:
 Supabase Auth's docs, "User sessions" > refresh token reuse detection, and
 the GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL setting (default 10 s);
 supabase/auth PR #466 ("Using bar returns baz; using foo triggers the reuse
-detection"). Where we differ: GoTrue also lets any other revoked token of the
-session through within the interval in some versions; we keep to the parent,
-the case the docs name.
+detection"). Where we differ: newer GoTrue releases are more lenient still
+(the parent also after the interval, and the session's other recently
+revoked tokens within it); the gateway keeps to the stricter case above, so
+what passes here passes on Supabase.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import AccountRef
 from mt5tray.core.ports import Terminal, TerminalFactory
 from mt5tray.core.service import SyncService
+from mt5tray.home_lock import HomeLock, home_lock
 from mt5tray.paths import AppPaths, app_paths
 from mt5tray.secrets import KeyringSecrets, mt5_password_key
 from mt5tray.store.local import LocalStore
@@ -64,6 +65,8 @@ class App:
     remote: SupabaseAgent | None = None
     # The optional jobs the scheduler and the tray call (empty without Supabase).
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
+    # One writer per home (issue 8): syncs, uploads and session refreshes hold it.
+    lock: HomeLock | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
     # Simulated runs: the accounts the scenario's terminals hold (empty: "whatever
     # the terminal is logged into").
@@ -180,6 +183,7 @@ def build_app(
     settings_file, settings = load_settings(paths)
     store_path, supabase = resolve_store(store_url, settings, paths, simulation is not None)
     secrets = KeyringSecrets()
+    lock = home_lock(paths.data_dir)
     session = None
     if supabase:
         from mt5tray.store.outbox import OutboxingStore
@@ -188,15 +192,17 @@ def build_app(
 
         sb = settings.supabase
         session = SupabaseSession(sb.url, sb.publishable_key, secrets,
-                                  sb.allow_service_role_key, sb.timeout_s)
-        cipher = OutboxCipher(secrets)
+                                  sb.allow_service_role_key, sb.timeout_s, exclusive=lock.held)
+        cipher = OutboxCipher(secrets, exclusive=lock.held)
         cipher.ensure_key()
         outboxing = OutboxingStore(store_path, cipher, sb.batch_size)
-        outboxing.outbox.backfill(sb.url)  # history synced before Supabase mode
+        with lock.held():
+            outboxing.outbox.backfill(sb.url)  # history synced before Supabase mode
         store: LocalStore = outboxing
     else:
         store = LocalStore(store_path)
-    store.recover_interrupted_syncs()
+    with lock.held():  # a `processing` row of another process's running sync is not stale
+        store.recover_interrupted_syncs()
     sim_api = simulated_api(simulation) if simulation is not None else None
     simulated = list(getattr(sim_api, "accounts_to_sync", None) or [])
     engine = SyncEngine(
@@ -206,11 +212,13 @@ def build_app(
                                           int(settings.terminal_timeout_s * 1000)),
         agent=agent_info(),
         tuning=settings.tuning(),
+        exclusive=lock.held,
     )
     service = SyncService(engine=engine,
                           accounts=lambda: account_refs(settings, simulation, simulated))
     label = f"sqlite:///{store_path}"
-    app = App(paths, settings, settings_file, store, engine, service, simulation, label)
+    app = App(paths, settings, settings_file, store, engine, service, simulation, label,
+              lock=lock)
     app.simulated_accounts = simulated
     if session is not None:
         attach_supabase(app, session)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from mt5tray.bootstrap import App, Simulation, account_refs, build_app
 from mt5tray.buildinfo import startup_line
+from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.models import AccountRef
@@ -42,17 +43,19 @@ def run(args: argparse.Namespace) -> int:
     simulation = Simulation.from_arg(args.simulate)
     report = Report()
     report.check("MetaTrader5 package", lambda: _package(simulation))
-    app = build_app(simulation, args.store)  # once: opening it recovers and backfills
-    try:
-        report.line("INFO", "build", startup_line(app.store_label, app.terminal_label()))
-        _terminal_checks(report, app)
-        problem = usable_backend_problem()
-        report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
-        count = len(app.store.list_accounts())
-        report.line("OK", "store", f"{app.store_label} reachable ({count} account(s) in it)")
-        _supabase_checks(report, app)
-    finally:
-        app.close()
+    with command_lock().held():  # beside a running tray: wait for its sync, then check
+        app = build_app(simulation, args.store)  # once: opening it recovers and backfills
+        try:
+            report.line("INFO", "build", startup_line(app.store_label, app.terminal_label()))
+            _terminal_checks(report, app)
+            problem = usable_backend_problem()
+            report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
+            count = len(app.store.list_accounts())
+            report.line("OK", "store",
+                        f"{app.store_label} reachable ({count} account(s) in it)")
+            _supabase_checks(report, app)
+        finally:
+            app.close()
     return 1 if report.failed else 0
 
 

@@ -13,6 +13,7 @@ import getpass
 import sys
 
 from mt5tray.bootstrap import SUPABASE, load_settings
+from mt5tray.commands.beside_tray import command_lock
 from mt5tray.core.errors import Mt5TrayError, SettingsError
 from mt5tray.paths import app_paths
 from mt5tray.secrets import KeyringSecrets
@@ -46,8 +47,11 @@ def run_login(args: argparse.Namespace) -> int:
         sb.url = args.url.strip().rstrip("/")
     if args.key:
         sb.publishable_key = args.key.strip()
+    # Under the home lock: a tray running beside refreshes from the keyring
+    # entry this replaces (issue 8).
     session = SupabaseSession(sb.url, sb.publishable_key, KeyringSecrets(),
-                              sb.allow_service_role_key, sb.timeout_s)
+                              sb.allow_service_role_key, sb.timeout_s,
+                              exclusive=command_lock().held)
     try:
         email = args.email or input("Supabase e-mail: ").strip()
         password = _read_password()
@@ -77,7 +81,8 @@ def run_logout(args: argparse.Namespace) -> int:
     secrets = KeyringSecrets()
     try:
         session = SupabaseSession(sb.url, sb.publishable_key, secrets,
-                                  sb.allow_service_role_key, sb.timeout_s)
+                                  sb.allow_service_role_key, sb.timeout_s,
+                                  exclusive=command_lock().held)
     except Mt5TrayError as exc:
         # No usable URL or key any more: still forget the session on this PC.
         secrets.delete(REFRESH_TOKEN_KEY)

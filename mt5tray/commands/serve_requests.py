@@ -10,6 +10,7 @@ import argparse
 import time
 
 from mt5tray.bootstrap import SUPABASE, Simulation, build_app
+from mt5tray.commands.beside_tray import command_lock, hand_requests_to_tray
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
 
@@ -25,15 +26,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.once and hand_requests_to_tray():
+        return 0  # the tray running on this home serves them (issue 8)
     simulation = Simulation.from_arg(args.simulate)
-    app = build_app(simulation, args.store)
+    lock = command_lock()
+    with lock.held():
+        app = build_app(simulation, args.store)
     try:
         if app.remote is None:
             raise SettingsError(f"Remote requests need the Supabase store: pass --store "
                                 f"{SUPABASE} or set store = '{SUPABASE}' in settings.")
         failed = False
         while True:
-            report = app.remote.tick(app.service)
+            with lock.held():  # one round at a time beside the tray
+                report = app.remote.tick(app.service)
             for outcome in report.served:
                 print(f"request {outcome.request_id}: {outcome.status}"
                       + (f" - {outcome.error}" if outcome.error else ""))

@@ -7,6 +7,7 @@ import json
 import sys
 
 from mt5tray.bootstrap import Simulation, account_refs, build_app
+from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
 from mt5tray.core.models import AccountRef, SyncType, Trigger
@@ -68,18 +69,20 @@ def run(args: argparse.Namespace) -> int:
         args.once, args.interval = True, 0.0
         return serve_requests.run(args)
     simulation = Simulation.from_arg(args.simulate)
-    app = build_app(simulation, args.store)
-    try:
-        refs = select_accounts(args, app.settings, simulation, app.simulated_accounts)
-        full = args.full or args.history_days is not None or args.all_history
-        days = None if args.all_history else (args.history_days or app.settings.full_resync_days)
-        results = app.service.sync_all(
-            SyncType.FULL if full else SyncType.INCREMENTAL, Trigger.CLI, days, refs
-        )
-        upload = _upload_status(app)
-        state = app.remote.upload_state() if app.remote is not None else None
-    finally:
-        app.close()
+    with command_lock().held():  # beside a running tray: wait for it, then sync here
+        app = build_app(simulation, args.store)
+        try:
+            refs = select_accounts(args, app.settings, simulation, app.simulated_accounts)
+            full = args.full or args.history_days is not None or args.all_history
+            days = None if args.all_history else (args.history_days
+                                                  or app.settings.full_resync_days)
+            results = app.service.sync_all(
+                SyncType.FULL if full else SyncType.INCREMENTAL, Trigger.CLI, days, refs
+            )
+            upload = _upload_status(app)
+            state = app.remote.upload_state() if app.remote is not None else None
+        finally:
+            app.close()
     if args.json:
         json.dump([{**r.to_json(), "upload": state} for r in results], sys.stdout, indent=2)
         sys.stdout.write("\n")

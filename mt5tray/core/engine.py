@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -55,8 +56,27 @@ class SyncEngine:
     agent: AgentInfo
     tuning: SyncTuning = field(default_factory=SyncTuning)
     clock: Callable[[], float] = time.time
+    # Held for the whole sync: one writer per home (bootstrap passes the home
+    # lock; issue 8). Raising Mt5TrayError means it stayed busy: nothing done.
+    exclusive: Callable[[], AbstractContextManager[object]] = nullcontext
 
     def sync(self, request: SyncRequest) -> SyncResult:
+        try:
+            with self.exclusive():
+                return self._sync_exclusively(request)
+        except Mt5TrayError as exc:
+            return self._not_started(request, exc)
+
+    def _not_started(self, request: SyncRequest, exc: Mt5TrayError) -> SyncResult:
+        """Another mt5tray kept the home busy: a failed result, nothing written."""
+        log.warning("Sync of %s not started: %s", request.account.describe(), exc)
+        now = _utc(self.clock())
+        return SyncResult(sync_id=str(uuid.uuid4()), login=request.account.login,
+                          server=request.account.server, sync_type=request.sync_type,
+                          trigger=request.trigger, status=SyncStatus.FAILED, started_at=now,
+                          finished_at=now, error=exc.message, error_title=exc.title)
+
+    def _sync_exclusively(self, request: SyncRequest) -> SyncResult:
         result = SyncResult(
             sync_id=str(uuid.uuid4()),
             login=request.account.login,
@@ -133,7 +153,10 @@ class SyncEngine:
             equity_snapshot_row(state.account_id, again, finished), "equity snapshot")
         note_cleaning(result, reading.cleaning, reading.batch)
         reading.batch.sync_log = self._log_row(result, state.account_id)
-        self.store.commit_sync(reading.batch)
+        committed = self.store.commit_sync(reading.batch)
+        if committed is not None:  # counted inside the commit: another writer may have been first
+            committed.deals_archived = result.counts.deals_archived  # the audit's, not the commit's
+            result.counts = committed
 
     def _audit(self, result: SyncResult, state: AccountState, window: ReadWindow,
                reading: Reading, account: TerminalAccount) -> None:

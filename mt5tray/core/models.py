@@ -263,3 +263,6 @@ class SyncBatch:
     equity_snapshot: Row
     sync_log: Row
     newest_deal_time_msc: int | None
+    # The terminal's open positions as read: the store counts created, updated
+    # and closed positions against what it holds when it commits (issue 8).
+    open_positions: frozenset[int] | None = None

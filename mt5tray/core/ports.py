@@ -12,6 +12,7 @@ from mt5tray.core.models import (
     AccountState,
     Row,
     SyncBatch,
+    SyncCounts,
     TerminalAccount,
     TerminalDeal,
     TerminalPosition,
@@ -90,9 +91,10 @@ class JournalStore(Protocol):
 
     def trades_by_ticket(self, account_id: str, tickets: Iterable[int]) -> dict[int, Row]: ...
 
-    def commit_sync(self, batch: SyncBatch) -> None:
+    def commit_sync(self, batch: SyncBatch) -> SyncCounts | None:
         """Write rows, cursor, account snapshot and the final sync log in one
-        transaction: all of it lands, or none of it."""
+        transaction: all of it lands, or none of it. Returns the counts as
+        measured inside that transaction (None: the batch's own stand)."""
         ...
 
     def record_failure(self, account_id: str, sync_log: Row, error: str) -> None:

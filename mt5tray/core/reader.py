@@ -132,6 +132,7 @@ def read_account(
         equity_snapshot={},
         sync_log={},
         newest_deal_time_msc=max(newest, state.newest_deal_time_msc or 0),
+        open_positions=frozenset(positions),
     )
     reading = Reading(batch=batch, counts=counts, offset_minutes=offset, cleaning=cleaning,
                       returned_tickets=set(rows))

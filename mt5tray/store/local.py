@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 from mt5tray.core.errors import StoreUnavailable
 from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
-from mt5tray.core.models import AccountState, Row, SyncBatch
+from mt5tray.core.models import AccountState, Row, SyncBatch, SyncCounts
 from mt5tray.store import journal_integrity
 from mt5tray.store.local_schema import migrate
 
@@ -263,24 +264,33 @@ class LocalStore:
 
     # --- the one write of a sync ------------------------------------------------------
 
-    def commit_sync(self, batch: SyncBatch) -> None:
+    def commit_sync(self, batch: SyncBatch) -> SyncCounts:
         stamp = now_iso()
         with self.transaction() as conn:
-            self._write_batch(conn, batch, stamp)
+            counts = self._write_batch(conn, batch, stamp)
             if self.on_commit is not None:
                 self.on_commit(conn, batch)
+        return counts
 
-    def _write_batch(self, conn: sqlite3.Connection, batch: SyncBatch, stamp: str) -> None:
+    def _write_batch(self, conn: sqlite3.Connection, batch: SyncBatch, stamp: str
+                     ) -> SyncCounts:
         account = {k: v for k, v in batch.account_row.items() if k in ACCOUNT_COLUMNS}
         sets = ", ".join(f"{c} = ?" for c in account)
         conn.execute(
             f"UPDATE trading_accounts SET {sets}, updated_at = ? WHERE id = ?",
             (*account.values(), stamp, batch.account_id),
         )
+        known_open = {r[0] for r in conn.execute(
+            "SELECT ticket FROM trades INDEXED BY trades_by_status "
+            "WHERE account_id = ? AND status = 'open'", (batch.account_id,))}
+        changes = conn.total_changes
         conn.executemany(
             _insert_sql("deals", DEAL_COLUMNS, "ON CONFLICT (account_id, ticket) DO NOTHING"),
             map(itemgetter(*DEAL_COLUMNS), batch.new_deals),
         )
+        counts = _committed_counts(batch, conn.total_changes - changes, known_open)
+        # The audit's finding is the reading's, not something the commit counts.
+        counts.deals_archived = int(batch.sync_log.get("deals_archived") or 0)
         trade_columns = (*TRADE_COLUMNS, "updated_at")
         trade_values = itemgetter(*TRADE_COLUMNS)
         conn.executemany(
@@ -291,12 +301,35 @@ class LocalStore:
             _insert_sql("equity_snapshots", EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),
             tuple(batch.equity_snapshot[c] for c in EQUITY_COLUMNS),
         )
+        # The log (and the outbox entry queued from it) carries the counts as committed.
+        batch.sync_log = {**batch.sync_log, **asdict(counts)}
         _write_sync_log(conn, batch.sync_log)
         conn.execute(
             _upsert_sql("sync_cursors", ("account_id", "newest_deal_time_msc", "updated_at"),
                         ("account_id",)),
             (batch.account_id, batch.newest_deal_time_msc, stamp),
         )
+        return counts
+
+
+def _committed_counts(batch: SyncBatch, deals_inserted: int, known_open: set[int]
+                      ) -> SyncCounts:
+    """The sync's counts against the journal as it is inside the committing
+    transaction, not as it was when the terminal was read: another process
+    may have committed the same deals and positions meanwhile (issue 8)."""
+    log = batch.sync_log
+    counts = SyncCounts(
+        positions_created=log.get("positions_created") or 0,
+        positions_updated=log.get("positions_updated") or 0,
+        positions_closed=log.get("positions_closed") or 0,
+        deals_inserted=deals_inserted,
+        trades_upserted=log.get("trades_upserted") or len(batch.trades),
+    )
+    if batch.open_positions is not None:
+        counts.positions_created = len(batch.open_positions - known_open)
+        counts.positions_updated = len(batch.open_positions & known_open)
+        counts.positions_closed = len(known_open - batch.open_positions)
+    return counts
 
 
 def _write_sync_log(conn: sqlite3.Connection, sync_log: Row) -> None:

@@ -154,12 +154,58 @@ ALTER TABLE sync_logs ADD COLUMN deals_archived INTEGER DEFAULT 0;
 ALTER TABLE sync_logs ADD COLUMN balance_difference REAL;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT]
+
+# v5 (issue 8, branch 8a: two processes on one PC): the clock that stamps each
+# row queued for Supabase with its row_version (see Outbox.enqueue), so the
+# server keeps the newer of two uploads of one row. One row, updated in the
+# transaction that queues.
+_V5_ROW_CLOCK = """
+CREATE TABLE row_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_version INTEGER NOT NULL
+);
+INSERT INTO row_clock (id, last_version) VALUES (1, 0);
+"""
+
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT, _V5_ROW_CLOCK]
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Bring the database to the newest schema version, one step at a time."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with conn:
-            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+    """Bring the database to the newest schema version, one step at a time.
+
+    Issue 8: the version is read again inside a write transaction (BEGIN
+    IMMEDIATE), so a second process opening a new journal at the same moment
+    waits for the first and then finds nothing to do, instead of both
+    migrating ("table trading_accounts already exists"). `conn` must be in
+    autocommit mode (isolation_level=None), as LocalStore opens it."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= len(MIGRATIONS):
+        return  # the usual case: no write lock needed
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """A script's statements, one each (executescript would commit our
+    transaction first). Lines are joined until SQLite calls the statement
+    complete, so a trigger's inner semicolons do not split it."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    code = [line for line in pending.splitlines() if not line.strip().startswith("--")]
+    if "".join(code).strip():  # an unfinished statement: let SQLite say what is wrong
+        statements.append(pending.strip())
+    return statements

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +80,20 @@ def _rows(payload: Any) -> list[Row]:
     return [dict(zip(columns, values, strict=True)) for values in payload["rows"]]
 
 
+ROW_VERSION = "row_version"
+
+
+def next_row_version(conn: sqlite3.Connection) -> int:
+    """The next row_version: microseconds since the epoch, or one more than
+    the last one handed out when the clock is behind it. So versions grow with
+    commit order within the journal (the caller holds SQLite's write lock),
+    and a rebuilt or restored journal still outranks what it uploaded before."""
+    row = conn.execute(
+        "UPDATE row_clock SET last_version = max(last_version + 1, ?) RETURNING last_version",
+        (time.time_ns() // 1000,)).fetchone()
+    return int(row[0])
+
+
 def _aad(kind: str, account_id: str) -> bytes:
     # Binds a payload to its row's kind and account: a swapped payload fails to open.
     return f"mt5tray-outbox:{kind}:{account_id}".encode()
@@ -98,8 +113,11 @@ class Outbox:
 
     def enqueue(self, conn: sqlite3.Connection, kind: str, account_id: str,
                 rows: Sequence[Row]) -> None:
-        columns = KINDS[kind][0]
-        shaped = _values(rows, columns)
+        # Every row carries the version of this commit; Supabase keeps the
+        # newer of two uploads of one row (issue 8, migration ..._row_version).
+        version = next_row_version(conn)
+        columns = (*KINDS[kind][0], ROW_VERSION)
+        shaped = [(*values, version) for values in _values(rows, KINDS[kind][0])]
         stamp = now_iso()
         for start in range(0, len(shaped), self.chunk_rows):
             chunk = shaped[start : start + self.chunk_rows]

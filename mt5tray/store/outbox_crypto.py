@@ -16,6 +16,8 @@ import base64
 import binascii
 import os
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import orjson
@@ -39,9 +41,11 @@ class UndecryptableEntry(SecretStoreError):
 class OutboxCipher:
     """Seals and opens outbox payloads (any JSON value)."""
 
-    def __init__(self, secrets: SecretStore, key_name: str = OUTBOX_KEY_NAME) -> None:
+    def __init__(self, secrets: SecretStore, key_name: str = OUTBOX_KEY_NAME,
+                 exclusive: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
         self._secrets = secrets
         self._key_name = key_name
+        self._exclusive = exclusive  # the home lock: the key is created once
         self._aead: AESGCM | None = None
         self._lock = threading.Lock()
 
@@ -53,16 +57,11 @@ class OutboxCipher:
     def _cipher(self) -> AESGCM:
         with self._lock:
             if self._aead is None:
-                stored = self._secrets.get(self._key_name)
-                if stored:
-                    try:
-                        key = base64.urlsafe_b64decode(stored.encode("ascii"))
-                    except (binascii.Error, UnicodeEncodeError):
-                        key = b""  # not base64: refused below like any wrong key
-                else:
-                    key = AESGCM.generate_key(bit_length=256)
-                    self._secrets.set(self._key_name,
-                                      base64.urlsafe_b64encode(key).decode("ascii"))
+                stored = self._secrets.get(self._key_name) or self._create_key()
+                try:
+                    key = base64.urlsafe_b64decode(stored.encode("ascii"))
+                except (binascii.Error, UnicodeEncodeError):
+                    key = b""  # not base64: refused below like any wrong key
                 if len(key) != 32:
                     raise SecretStoreError(
                         f"The keyring entry {self._key_name!r} (service mt5tray) is not a "
@@ -72,6 +71,18 @@ class OutboxCipher:
                     )
                 self._aead = AESGCM(key)
             return self._aead
+
+    def _create_key(self) -> str:
+        """Create the key at most once: another mt5tray process starting at the
+        same moment may have created it while we waited for the lock, and a
+        second key would leave its rows undecryptable for good (issue 8)."""
+        with self._exclusive():
+            stored = self._secrets.get(self._key_name)
+            if not stored:
+                stored = base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode(
+                    "ascii")
+                self._secrets.set(self._key_name, stored)
+            return stored
 
     def seal(self, payload: Any, aad: bytes) -> tuple[bytes, bytes]:
         nonce = os.urandom(_NONCE_BYTES)

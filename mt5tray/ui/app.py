@@ -35,7 +35,7 @@ from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
 from mt5tray.ui.settings_dialog import SettingsDialog
-from mt5tray.ui.single_instance import SingleInstance
+from mt5tray.ui.single_instance import SERVE_REQUESTS, SingleInstance
 from mt5tray.ui.status_window import StatusWindow
 from mt5tray.ui.tray import Tray, TrayCallbacks
 
@@ -81,6 +81,19 @@ class TrayShell(QObject):
         if ready:
             Path(ready).write_text(json.dumps({"pid": os.getpid(), "time": time.time(),
                                                "tray_available": available}))
+
+    def serve_requests_now(self) -> bool:
+        """`mt5tray serve-requests --once` run beside the tray hands its job here
+        (issue 8): serve the web journal's Sync Now requests on the sync thread.
+        False when this tray has no Supabase store to serve them from."""
+        poll = self.hooks.poll_remote_requests
+        if poll is None:
+            log.info("serve-requests asked the tray to serve Sync Now requests: no Supabase "
+                     "store here, so it serves them itself")
+            return False
+        log.info("serve-requests handed its job to the tray: serving Sync Now requests now")
+        self.scheduler.submit(poll, name="Sync Now requests (handed over by serve-requests)")
+        return True
 
     def stop(self) -> None:
         self.bridge.close()
@@ -173,6 +186,7 @@ def run_tray(simulate: str | None, store_url: str | None, argv: list[str] | None
     delay = float(os.environ.get(STARTUP_DELAY_ENV, "5"))
     shell = TrayShell(app, startup_delay_s=delay)
     guard.activation_requested.connect(shell.show_status)
+    guard.handlers[SERVE_REQUESTS] = shell.serve_requests_now
     notifier = quit_on_signals(qapp)
     shell.start()
     try:

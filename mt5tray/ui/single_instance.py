@@ -6,6 +6,11 @@ MT5TRAY_HOME) never meet the everyday instance. The first instance listens; a la
 one connects, sends "show-status" and should exit 0 at once; the first then emits
 `activation_requested` (the tray shows its status window).
 
+CLI commands use the same channel to hand work to the running tray (issue 8):
+`serve-requests --once` sends "serve-requests"; the tray answers one line,
+"accepted" (a handler queued the job) or "declined", and the command exits
+or does the work itself.
+
 A crashed instance can leave its socket file behind on Unix. `acquire()` removes it
 only after a connection to it fails, so a live instance is never displaced.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +29,9 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from mt5tray.paths import app_paths
 
 SHOW_STATUS = b"show-status"
+SERVE_REQUESTS = b"serve-requests"
+ACCEPTED, DECLINED = b"accepted", b"declined"
+REPLY_TIMEOUT_MS = 2000
 CONNECT_TIMEOUT_MS = 500
 WRITE_TIMEOUT_MS = 1000
 MAX_MESSAGE = 256
@@ -52,6 +61,9 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name if name is not None else server_name()
         self._server: QLocalServer | None = None
+        # message -> handler run on the GUI thread; it must only queue work
+        # and return whether it took the job (the caller is told which).
+        self.handlers: dict[bytes, Callable[[], bool]] = {}
 
     @property
     def is_primary(self) -> bool:
@@ -106,11 +118,24 @@ class SingleInstance(QObject):
         """
         if socket.canReadLine():
             message = bytes(socket.readLine(MAX_MESSAGE).data()).strip()
+            handler = self.handlers.get(message)
+            if handler is not None:
+                self._reply(socket, ACCEPTED if handler() else DECLINED)
+                return
             self._drop(socket)
             if message == SHOW_STATUS:
                 self.activation_requested.emit()
         elif socket.bytesAvailable() >= MAX_MESSAGE:
             self._drop(socket)  # not our protocol: do not buffer it
+
+    @staticmethod
+    def _reply(socket: QLocalSocket, answer: bytes) -> None:
+        """One line back, then close once it is written (never blocks)."""
+        socket.readyRead.disconnect()
+        socket.write(answer + b"\n")
+        socket.flush()
+        socket.disconnectFromServer()
+        socket.deleteLater()
 
     @staticmethod
     def _drop(socket: QLocalSocket) -> None:
@@ -135,3 +160,23 @@ def notify_running_instance(name: str, message: bytes = SHOW_STATUS) -> bool:
     if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
         socket.waitForDisconnected(WRITE_TIMEOUT_MS)
     return True
+
+
+def ask_running_instance(name: str, message: bytes,
+                         timeout_ms: int = REPLY_TIMEOUT_MS) -> bytes | None:
+    """Send `message` to the instance on `name` and return its one-line answer:
+    None when nothing listens there, b"" when it answered nothing (a tray from
+    before this protocol). Blocking: for CLI commands, never the GUI thread."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return None
+    socket.write(message + b"\n")
+    socket.waitForBytesWritten(WRITE_TIMEOUT_MS)
+    answer = b""
+    while not socket.canReadLine() and socket.waitForReadyRead(timeout_ms):
+        pass
+    if socket.canReadLine():
+        answer = bytes(socket.readLine(MAX_MESSAGE).data()).strip()
+    socket.abort()
+    return answer

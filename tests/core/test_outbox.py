@@ -32,6 +32,7 @@ def test_queued_rows_come_back_in_order_after_a_restart(tmp_path, memory_keyring
         entries = reopened.outbox.take(100)
         assert [len(e.rows) for e in entries] == [2, 2, 2]
         rows = [r for e in entries for r in e.rows]
+        assert len({r.pop("row_version") for r in rows}) == 1  # one commit, one version
         assert rows[:5] == deals
         assert rows[5] == {**{c: None for c in KINDS["deals"][0]}, **sparse}
         assert reopened.pending_uploads() == 6
@@ -80,5 +81,26 @@ def test_a_damaged_entry_is_set_aside_and_the_entries_after_it_still_come(
         (aside,) = store.outbox.quarantine.open_entries()
         assert (aside.kind, aside.row_count, aside.cause) == ("deals", 2, "corrupt")
         assert store.pending_uploads() == 4  # set-aside rows no longer count as pending
+    finally:
+        store.close()
+
+
+def test_each_commit_stamps_its_rows_with_a_larger_row_version(tmp_path, memory_keyring,
+                                                                monkeypatch) -> None:
+    """Supabase keeps the row with the larger version (issue 8), so versions
+    must grow with commit order, even when the clock steps back."""
+    import time
+
+    store = OutboxingStore(tmp_path / "state.db", OutboxCipher(KeyringSecrets()))
+    try:
+        for _ in range(2):
+            with store.transaction() as conn:
+                store.outbox.enqueue(conn, "deals", ACCOUNT, [_deal(1)])
+        monkeypatch.setattr(time, "time_ns", lambda: 0)  # the PC's clock set back to 1970
+        with store.transaction() as conn:
+            store.outbox.enqueue(conn, "deals", ACCOUNT, [_deal(1)])
+        versions = [e.rows[0]["row_version"] for e in store.outbox.take(100)]
+        assert versions == sorted(set(versions)) and len(versions) == 3
+        assert versions[0] > 1_700_000_000 * 10**6  # microseconds since the epoch
     finally:
         store.close()

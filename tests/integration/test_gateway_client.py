@@ -133,10 +133,35 @@ def test_an_expired_access_token_gives_pgrst303_and_refresh_rotates(
     assert session.refresh_token != first_refresh
     assert client.table("trades").select("id").execute().data == []
 
+    # Like GoTrue: the active token's parent, presented again within the reuse
+    # interval, gets the active token back (a client that lost the reply).
+    parent = session.refresh_token
+    active = client.auth.refresh_session().session.refresh_token
+    assert client.auth.refresh_session(parent).session.refresh_token == active
+
+
+def test_a_refresh_token_reused_outside_gotrues_exception_revokes_the_session(
+        gateway: Gateway, make_user, make_client) -> None:
+    client = make_client(make_user())
+    first = client.auth.get_session().refresh_token
+    second = client.auth.refresh_session().session.refresh_token
+    client.auth.refresh_session()  # the active token's parent is now `second`
     with pytest.raises(AuthApiError) as reused:
-        client.auth.refresh_session(first_refresh)
+        client.auth.refresh_session(first)  # a grandparent: reuse detection
     assert reused.value.status == 400
     assert reused.value.code == "refresh_token_already_used"
+    with pytest.raises(AuthApiError) as revoked:  # ... which ended the whole session
+        client.auth.refresh_session(second)
+    assert revoked.value.code == "refresh_token_not_found"
+
+    gateway.auth.refresh_reuse_interval = 0.2
+    other = make_client(make_user())
+    parent = other.auth.get_session().refresh_token
+    other.auth.refresh_session()
+    time.sleep(0.3)  # the parent, but after the reuse interval
+    with pytest.raises(AuthApiError) as late:
+        other.auth.refresh_session(parent)
+    assert late.value.code == "refresh_token_already_used"
 
 
 def test_a_wrong_password_is_a_readable_auth_error(make_user, make_client) -> None:

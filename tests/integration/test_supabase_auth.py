@@ -166,10 +166,12 @@ def test_a_row_for_another_users_account_is_refused_readably(
         tmp_path, pg, gateway, make_user, memory_keyring) -> None:
     alice, bob = make_user(), make_user()
     a = supabase_app(tmp_path / "a", gateway, alice)
+    a.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+    alice_account = next(iter(a.store.outbox.remote_ids(gateway.url, alice.id).values()))
+    # Bob signs in after Alice's upload: the keyring holds one session per OS
+    # user, and a running agent follows what the keyring holds (issue 8).
     b = supabase_app(tmp_path / "b", gateway, bob)
     try:
-        a.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
-        alice_account = next(iter(a.store.outbox.remote_ids(gateway.url, alice.id).values()))
         gateway.stop()
         b.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
         gateway.start()

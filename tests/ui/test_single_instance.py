@@ -21,7 +21,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from mt5tray.ui.single_instance import (  # noqa: E402
+    SERVE_REQUESTS,
     SingleInstance,
+    ask_running_instance,
     notify_running_instance,
     server_name,
 )
@@ -157,3 +159,34 @@ def test_silent_and_oversized_clients_are_harmless(qtbot, name) -> None:
     guard.release()
     qtbot.wait(50)  # deferred deletes run here: no double free
     assert notify_running_instance(name) is False
+
+
+ASK = """
+import sys
+from mt5tray.ui.single_instance import ask_running_instance
+print(ask_running_instance(sys.argv[1], sys.argv[2].encode()))
+"""
+
+
+@pytest.mark.parametrize(("takes_it", "answer"), [(True, "b'accepted'"), (False, "b'declined'")])
+def test_a_cli_command_hears_whether_the_tray_took_its_job(qtbot, first, name, takes_it,
+                                                          answer) -> None:
+    """`serve-requests --once` beside the tray (issue 8): the tray's handler
+    decides, the command is told, and the status window stays shut."""
+    asked: list[bool] = []
+    first.handlers[SERVE_REQUESTS] = lambda: asked.append(True) or takes_it
+    with qtbot.assertNotEmitted(first.activation_requested, wait=0):
+        child = run_python(ASK, name, SERVE_REQUESTS.decode())
+        qtbot.waitUntil(lambda: child.poll() is not None, timeout=10_000)
+    assert child.stdout is not None and child.stdout.read().strip() == answer
+    assert asked == [True]
+
+
+def test_a_tray_without_the_handler_answers_nothing(qtbot, first, name) -> None:
+    child = run_python(ASK, name, SERVE_REQUESTS.decode())
+    qtbot.waitUntil(lambda: child.poll() is not None, timeout=10_000)
+    assert child.stdout is not None and child.stdout.read().strip() == "b''"
+
+
+def test_no_tray_means_no_answer_at_all(name) -> None:
+    assert ask_running_instance(name, SERVE_REQUESTS) is None

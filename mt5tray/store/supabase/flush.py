@@ -34,6 +34,7 @@ from mt5tray.core.models import Row
 from mt5tray.store.outbox import (
     DEFAULT_BATCH_ROWS,
     KINDS,
+    ROW_VERSION,
     Outbox,
     OutboxEntry,
     rows_by_kind,
@@ -97,8 +98,9 @@ class SupabaseFlusher:
         the current one is on the wire."""
         self.repair.run()
         sent = 0
-        with self._lock, ThreadPoolExecutor(self.parallel,
-                                            thread_name_prefix="supabase-upload") as pool:
+        # The session's `exclusive` is the home lock: one flusher per home (issue 8).
+        with (self._lock, self.session.exclusive(),
+              ThreadPoolExecutor(self.parallel, thread_name_prefix="supabase-upload") as pool):
             self._timed_out = False
             current = self._prepare(after_id=0)
             while current is not None:
@@ -182,8 +184,8 @@ class SupabaseFlusher:
         if not accounts:
             return known
         by_identity = {(row["server"], row["login"]): local for local, row in accounts.items()}
-        body = [{**{k: v for k, v in row.items() if k != "id"}, "user_id": user_id}
-                for row in accounts.values()]
+        body = [{**{k: v for k, v in row.items() if k != "id"}, "user_id": user_id,
+                 ROW_VERSION: row.get(ROW_VERSION)} for row in accounts.values()]
         returned = self.with_retries(lambda: self.session.client.table("trading_accounts")
                                       .upsert(body, on_conflict=ACCOUNT_CONFLICT).execute())
         rows = cast(list[dict[str, Any]], returned.data)  # a list of objects, by PostgREST
@@ -196,7 +198,9 @@ class SupabaseFlusher:
     def _remote_row(row: Row, ids: dict[str, str], user_id: str) -> Row:
         # user_id is sent, not left to the column default: row level security
         # checks it once per request instead of evaluating auth.uid() per row.
-        return {**row, "account_id": ids[row["account_id"]], "user_id": user_id}
+        # Entries queued before row versions carry none: send null (never held back).
+        return {**row, "account_id": ids[row["account_id"]], "user_id": user_id,
+                ROW_VERSION: row.get(ROW_VERSION)}
 
     def _set_aside_entries(self, entries: list[OutboxEntry], reason: str) -> None:
         """Queued account rows Supabase refused: set aside whole (the journal

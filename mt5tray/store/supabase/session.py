@@ -9,6 +9,12 @@ the storage `remove_item` trap cannot wipe the token) and without its
 auto-refresh timer (it dies silently after long outages): `ensure()` is
 called before each flush and refreshes when needed. `sign_out` is only
 called by `mt5tray logout`, never on exit: it revokes the session.
+
+Other mt5tray processes on the PC (`mt5tray sync` beside the tray) rotate the
+same keyring entry, and presenting a token another process already spent
+makes Supabase revoke the session for the whole PC. So every refresh happens
+holding the home lock (`exclusive`) and starts from what the keyring holds
+now, not from the token in memory (issue 8).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import httpx
@@ -54,8 +61,12 @@ class SupabaseSession:
     """A signed-in supabase-py client and its refresh token in the keyring."""
 
     def __init__(self, url: str, key: str, secrets: SecretStore,
-                 allow_service_role_key: bool = False, timeout_s: float = 30) -> None:
+                 allow_service_role_key: bool = False, timeout_s: float = 30,
+                 exclusive: Callable[[], AbstractContextManager[object]] = nullcontext) -> None:
         check_connection_settings(url, key, allow_service_role_key)
+        # Held while the session (or the outbox, see flush.py) changes: the
+        # home lock, shared with the other mt5tray processes of this home.
+        self.exclusive = exclusive
         self.url = url.rstrip("/")
         self.key = key
         self.secrets = secrets
@@ -102,7 +113,7 @@ class SupabaseSession:
 
     def sign_in(self, email: str, password: str) -> str:
         """Sign in with email and password; returns the signed-in email."""
-        with self._lock:
+        with self.exclusive(), self._lock:
             credentials = SignInWithEmailAndPasswordCredentials(email=email, password=password,
                                                                 options={})
             response = self.call(lambda: self.client.auth.sign_in_with_password(credentials))
@@ -112,7 +123,7 @@ class SupabaseSession:
     def sign_out(self) -> bool:
         """Revoke this session on the server and forget the token; returns False
         when the server could not be told (the token is forgotten anyway)."""
-        with self._lock:
+        with self.exclusive(), self._lock:
             revoked = True
             try:
                 if self.has_saved_token():
@@ -132,23 +143,27 @@ class SupabaseSession:
 
     def ensure(self) -> Any:
         """A current session: restored from the keyring's refresh token when
-        the client has none, refreshed when the access token is (nearly) expired."""
-        with self._lock:
+        the client has none or another process rotated the token since, and
+        refreshed when the access token is (nearly) expired."""
+        with self.exclusive(), self._lock:
             auth = self.client.auth
-            session = self.call(auth.get_session)  # refreshes (and rotates) near expiry
-            if session is not None:
-                return session
             token = self.secrets.get(REFRESH_TOKEN_KEY)
             if not token:
                 raise StoreAuthRequired("Not signed in to Supabase: run `mt5tray login`.")
+            if token == self._saved_token:  # ours is current: refresh it when due
+                session = self.call(auth.get_session)  # refreshes (and rotates) near expiry
+                if session is not None:
+                    return session
             self._saved_token = token
             return self.call(lambda: auth.refresh_session(token)).session
 
     def refresh(self) -> None:
         """Refresh now (after the API refused the access token)."""
-        with self._lock:
-            self.ensure()
-            self.call(self.client.auth.refresh_session)
+        with self.exclusive(), self._lock:
+            rotated_elsewhere = self.secrets.get(REFRESH_TOKEN_KEY) != self._saved_token
+            self.ensure()  # from the keyring's token: a refresh already
+            if not rotated_elsewhere:
+                self.call(self.client.auth.refresh_session)
 
     def user(self) -> tuple[str, str]:
         """(id, email) of the signed-in user."""

@@ -5,8 +5,16 @@ Users live in `auth.users` (bcrypt via pgcrypto); sessions and refresh tokens
 live in memory, so they survive a gateway stop/start. Refresh tokens rotate:
 each is good for one refresh. Reusing a spent one fails with GoTrue's
 `refresh_token_already_used` and, like GoTrue's reuse detection, revokes the
-whole session, unless it comes within `refresh_reuse_interval` seconds
-(Supabase's default is 10; ours is 0, the strict case).
+whole session, with GoTrue's one exception: the parent of the session's
+active token, presented again within `refresh_reuse_interval` seconds of
+being spent, is answered with the active token (no new rotation). Source:
+Supabase Auth's docs, "User sessions" > refresh token reuse detection, and
+the GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL setting (default 10 s);
+supabase/auth PR #466 ("Using bar returns baz; using foo triggers the reuse
+detection"). Where we differ: newer GoTrue releases are more lenient still
+(the parent also after the interval, and the session's other recently
+revoked tokens within it); the gateway keeps to the stricter case above, so
+what passes here passes on Supabase.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ class _Session:
     user_id: str
     active_token: str
     revoked: bool = False
+    parent_of_active: str | None = None  # the token spent to get active_token
     spent: dict[str, float] = field(default_factory=dict)  # token -> when it was spent
 
 
@@ -65,7 +74,7 @@ class AuthService:
         self.tokens = tokens
         self.issuer = issuer
         self.access_token_ttl = 3600
-        self.refresh_reuse_interval = 0.0
+        self.refresh_reuse_interval = 10.0  # GoTrue's default, seconds
         self._sessions: dict[str, _Session] = {}
         self._by_token: dict[str, str] = {}  # refresh token -> session id
         self._lock = threading.Lock()
@@ -136,12 +145,15 @@ class AuthService:
                                  "Invalid Refresh Token: Refresh Token Not Found")
             if token != session.active_token:
                 spent_at = session.spent.get(token, 0.0)
-                if time.time() - spent_at > self.refresh_reuse_interval:
+                parent = token == session.parent_of_active
+                if not parent or time.time() - spent_at > self.refresh_reuse_interval:
                     session.revoked = True
                     raise auth_error(400, "refresh_token_already_used",
                                      "Invalid Refresh Token: Already Used")
+                # The client lost the reply that rotated it: send the active token again.
             else:
                 session.spent[token] = time.time()
+                session.parent_of_active = token
                 session.active_token = secrets.token_urlsafe(9)
                 self._by_token[session.active_token] = session.id
         return self._session_json(session, self._load_user(session.user_id))

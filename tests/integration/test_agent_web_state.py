@@ -96,8 +96,15 @@ def test_an_account_switched_off_in_the_web_journal_is_skipped(pg, pc) -> None:
     ref = pc.app.service.accounts()[0]
     _switch(pc, LOGIN_A, False)
     agent(pc.app).heartbeat(pc.app.service)  # reads the web app's flag back
+    real_terminal = pc.app.engine.terminal_factory
+
+    def no_login() -> Any:
+        raise AssertionError("a switched-off account must not be logged into")
+
+    pc.app.engine.terminal_factory = no_login
     result = pc.app.service.sync_one(ref, SyncType.INCREMENTAL, Trigger.SCHEDULE)
     assert result.status is SyncStatus.SKIPPED and "is_active = false" in (result.error or "")
+    pc.app.engine.terminal_factory = real_terminal
 
     logs = remote_rows(pg, "sync_logs", pc.user.id, "started_at")
     assert (logs[-1]["status"], logs[-1]["trigger"]) == ("skipped", "schedule")

@@ -89,17 +89,16 @@ class SyncEngine:
         terminal: Terminal | None = None
         state: AccountState | None = None
         try:
+            state = self._known_inactive(request.account)
+            if state is not None:  # a switched-off account is not even logged into
+                return self._skip(result, state)
             terminal = self.terminal_factory()
             account = terminal.open(request.account)
             result.login, result.server = account.login, account.server
             state = self._account_state(account)
             result.account_id = state.account_id
             if not state.is_active:
-                result.status = SyncStatus.SKIPPED
-                result.error = "The account is marked inactive (is_active = false); not synced."
-                self._stamp_finished(result)
-                self.store.start_sync(self._log_row(result, state.account_id))
-                return result
+                return self._skip(result, state)
             self.store.start_sync(self._log_row(result, state.account_id))
             self._run(request, terminal, account, state, result)
         except Mt5TrayError as exc:
@@ -172,6 +171,22 @@ class SyncEngine:
             result.error = f"{result.error} {warning}" if result.error else warning
 
     # --- bookkeeping ---------------------------------------------------------------
+
+    def _skip(self, result: SyncResult, state: AccountState) -> SyncResult:
+        """Log a switched-off account's sync as skipped."""
+        result.account_id = state.account_id
+        result.status = SyncStatus.SKIPPED
+        result.error = "The account is switched off (is_active = false in the journal); not synced."
+        self._stamp_finished(result)
+        self.store.start_sync(self._log_row(result, state.account_id))
+        return result
+
+    def _known_inactive(self, ref: AccountRef) -> AccountState | None:
+        """The stored state of a configured account that is switched off."""
+        if ref.login is None or not ref.server:
+            return None
+        state = self.store.find_account(ref.login, ref.server)
+        return state if state is not None and not state.is_active else None
 
     def _account_state(self, account: TerminalAccount) -> AccountState:
         state = self.store.find_account(account.login, account.server)

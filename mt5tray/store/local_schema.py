@@ -167,8 +167,16 @@ CREATE TABLE row_clock (
 INSERT INTO row_clock (id, last_version) VALUES (1, 0);
 """
 
+# v6 (issue 12): this install's identity, the key of its heartbeat row in the
+# Supabase `agents` table (one row, created on first use).
+_V6_AGENT_INSTALL = """
+CREATE TABLE agent_install (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+"""
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT, _V5_ROW_CLOCK]
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT, _V5_ROW_CLOCK, _V6_AGENT_INSTALL]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,260 @@
+"""The reference dashboard (web/) end to end in headless Chromium.
+
+Real parts throughout: Debian's Chromium driven by Selenium; the page's
+vendored supabase-js talking cross-origin (CORS) to the test gateway over
+PostgreSQL with the project's migrations and row level security; a real
+mt5tray agent (Supabase mode, simulated terminal) serving Sync Now requests
+on a thread the way `mt5tray serve-requests` does (`SupabaseAgent.tick`).
+Screenshots land in $MT5TRAY_TEST_ARTIFACTS (dashboard-*.png).
+
+In CI (CI=true) a missing Chromium FAILS the run, since tests/run.sh
+installs it; locally the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from mt5tray.core.models import AccountRef, SyncType, Trigger
+from mt5tray.terminal import sim as simulated
+from mt5tray.terminal.mt5api import Mt5ApiTerminal
+from tests.integration.agent_setup import agent, supabase_app
+from tests.support.browser import chromium_missing, headless_chromium, serve_web
+
+pytestmark = [pytest.mark.postgres, pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+HISTORY_DEALS = 600
+NEW_DEALS = 12
+AGENT_POLL_S = 1.0  # the test agent's round (serve-requests' --interval; 60 s by default)
+FINAL = {"done", "failed", "expired", "error"}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> None:
+    reason = chromium_missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"the dashboard's browser test cannot run in CI: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    path = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class TraderPc:
+    """A trader's PC: mt5tray signed in, its account synced, serving requests."""
+
+    user: Any
+    app: Any
+    terminal: simulated.SimulatedMT5
+    account_id: str
+
+
+@pytest.fixture
+def trader_pc(tmp_path, pg, gateway, make_user, memory_keyring) -> Iterator[TraderPc]:
+    user = make_user()
+    app = supabase_app(tmp_path / "pc", gateway, user)
+    # A synthetic hedging history over ~75 days (one deal every 3 hours) gives the
+    # curve and the tables something to show; the engine reads it through the
+    # real adapter, as it would the MetaTrader5 package.
+    terminal = simulated.synthetic(deals=HISTORY_DEALS, spacing=3 * 3600.0)
+    app.engine.terminal_factory = lambda: Mt5ApiTerminal(terminal)
+    stop = threading.Event()
+
+    def serve_requests() -> None:  # the loop of `mt5tray serve-requests`
+        while not stop.is_set():
+            agent(app).tick(app.service)
+            stop.wait(AGENT_POLL_S)
+
+    thread = threading.Thread(target=serve_requests, name="serve-requests", daemon=True)
+    try:
+        result = app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        assert result.ok, result
+        with pg.connect() as conn:
+            (account_id,) = conn.execute("select id::text from trading_accounts where user_id = %s",
+                                         [user.id]).fetchone() or (None,)
+        thread.start()
+        yield TraderPc(user, app, terminal, account_id)
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join(30)
+        app.close()
+
+
+def config_js(gateway) -> str:
+    config = {"supabaseUrl": gateway.url, "publishableKey": gateway.tokens.publishable_key,
+              "pollIntervalMs": 400}
+    return f"window.MT5TRAY_DASHBOARD_CONFIG = {json.dumps(config)};\n"
+
+
+def wait_for(driver, condition: Callable[[], Any], timeout: float = 30.0,
+             what: str = "the page") -> Any:
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            value = condition()
+        except Exception:  # an element replaced between finding and reading it
+            value = None
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}; page text:\n"
+                                 + driver.find_element("tag name", "body").text)
+        time.sleep(0.05)
+
+
+def shot(driver, artifacts: Path, name: str) -> Path:
+    path = artifacts / f"dashboard-{name}.png"
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, max(900, min(int(height) + 40, 4000)))
+    driver.save_screenshot(str(path))
+    return path
+
+
+def card(driver, account_id: str) -> Any:
+    return driver.find_element("css selector", f'article[data-account-id="{account_id}"]')
+
+
+def sync_state(driver, account_id: str) -> tuple[bool, str, str, str]:
+    """(button disabled, button text, data-state of the result line, its text), read in
+    one go: the page redraws the card on every status update."""
+    state = driver.execute_script("""
+        const card = document.querySelector(`article[data-account-id="${arguments[0]}"]`);
+        const button = card.querySelector("button.sync-now");
+        const result = card.querySelector(".sync-result");
+        return [button.disabled, button.innerText, result.dataset.state || "", result.innerText];
+    """, account_id)
+    return (bool(state[0]), str(state[1]), str(state[2]), str(state[3]))
+
+
+def click_sync_now(driver, account_id: str) -> None:
+    wait_for(driver, lambda: card(driver, account_id).find_element(
+        "css selector", "button.sync-now").click() or True, what="Sync Now to be clickable")
+
+
+def sign_in(driver, base: str, email: str, password: str) -> None:
+    driver.get(base + "/")
+    wait_for(driver, lambda: driver.find_element("id", "signin-view").is_displayed(),
+             what="the sign-in form")
+    driver.find_element("id", "email").clear()
+    driver.find_element("id", "email").send_keys(email)
+    driver.find_element("id", "password").clear()
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("id", "signin-button").click()
+
+
+def console_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE"]
+
+
+def sync_log(pg, sync_id: str) -> dict[str, Any]:
+    with pg.connect() as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        row = cur.execute("select * from sync_logs where id = %s", [sync_id]).fetchone()
+    assert row is not None
+    return row
+
+
+def test_sync_now_from_the_dashboard_is_served_by_the_agent(
+        chromium, pg, gateway, trader_pc, artifacts) -> None:
+    pc = trader_pc
+    with serve_web(config_js(gateway)) as base, headless_chromium() as driver:
+        # A wrong password is refused with GoTrue's own words, nothing signed in.
+        sign_in(driver, base, pc.user.email, "not-the-password")
+        error = wait_for(driver, lambda: driver.find_element("id", "signin-error").text,
+                         what="the sign-in error")
+        assert error == "Invalid login credentials"
+
+        sign_in(driver, base, pc.user.email, pc.user.password)
+        wait_for(driver, lambda: card(driver, pc.account_id), what="the account card")
+        wait_for(driver, lambda: driver.find_elements("css selector", "#syncs tbody tr"),
+                 what="the recent syncs")
+        assert driver.find_element("id", "user-email").text == pc.user.email
+        account = wait_for(driver, lambda: card(driver, pc.account_id).text, what="the card")
+        assert "Synthetic Trader" in account and "#7000001" in account
+        assert "Last sync just now" in account
+        shot(driver, artifacts, "1-signed-in")
+
+        # New deals on the terminal; Sync Now on the page.
+        simulated.add_synthetic_deals(pc.terminal, NEW_DEALS)
+        click_sync_now(driver, pc.account_id)
+        first = sync_state(driver, pc.account_id)
+        assert first[0] and first[1] == "Syncing…", first
+        seen = [first]
+        busy_shot = False
+        deadline = time.monotonic() + 60
+        while seen[-1][2] not in FINAL:
+            assert time.monotonic() < deadline, f"Sync Now never finished: {seen}"
+            state = sync_state(driver, pc.account_id)
+            if state != seen[-1]:
+                seen.append(state)
+            if not busy_shot and state[2] in ("pending", "running"):
+                shot(driver, artifacts, "2-syncing")
+                busy_shot = True
+            time.sleep(0.05)
+        busy = [s for s in seen if s[2] not in FINAL]
+        assert busy_shot, f"the loading state was never shown: {seen}"
+        assert all(disabled for disabled, *_ in busy), f"Sync Now was clickable: {busy}"
+        disabled, label, status, text = seen[-1]
+        assert status == "done", seen
+        assert not disabled and label == "Sync now"
+        assert text.startswith(f"Synced: {NEW_DEALS} new deals"), text
+
+        # The counts come from the sync the agent ran, and the page refreshed itself.
+        with pg.connect() as conn:
+            (sync_id,) = conn.execute(
+                "select sync_id::text from sync_requests where account_id = %s"
+                " order by requested_at desc limit 1", [pc.account_id]).fetchone() or (None,)
+        log = sync_log(pg, sync_id)
+        assert (log["trigger"], log["status"], log["deals_inserted"]) == \
+            ("remote", "success", NEW_DEALS)
+        first_row = wait_for(
+            driver, lambda: next((r.text for r in driver.find_elements(
+                "css selector", "#syncs tbody tr") if "remote" in r.text), None),
+            what="the remote sync in the recent syncs")
+        assert "success" in first_row and f" {NEW_DEALS} " in f" {first_row} "
+        shot(driver, artifacts, "3-synced")
+
+        # Asked again within the minute: the server's rate limit, said plainly.
+        click_sync_now(driver, pc.account_id)
+        refused = wait_for(driver, lambda: (lambda s: s if s[2] == "error" else None)(
+            sync_state(driver, pc.account_id)), what="the rate-limit answer")
+        assert not refused[0] and "try again in" in refused[3], refused
+
+        # Trades: open and closed, P&L with the account's currency; the equity curve.
+        with pg.connect() as conn:
+            open_n, closed_n = conn.execute(
+                "select count(*) filter (where status = 'open'),"
+                " count(*) filter (where status = 'closed') from trades where account_id = %s",
+                [pc.account_id]).fetchone() or (0, 0)
+        assert open_n and closed_n
+        assert driver.find_element("id", "tab-open").text == f"Open ({open_n})"
+        open_rows = driver.find_elements("css selector", "#trades tbody tr")
+        assert len(open_rows) == open_n and "USD" in open_rows[0].text
+        driver.find_element("id", "tab-closed").click()
+        closed_rows = driver.find_elements("css selector", "#trades tbody tr")
+        assert len(closed_rows) == min(closed_n, 50) and "USD" in closed_rows[0].text
+        assert driver.find_elements("css selector", "#equity svg path.line.balance")
+        assert driver.find_elements("css selector", "#equity svg path.line.equity")
+        shot(driver, artifacts, "4-closed-trades")
+        # The only failed request the console reports is the refused second Sync Now.
+        errors = console_errors(driver)
+        assert all("rpc/request_sync" in e and "429" in e for e in errors), errors

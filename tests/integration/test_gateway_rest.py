@@ -89,8 +89,11 @@ def test_ignore_duplicates_and_missing_default(trader) -> None:
     assert kept.data == []
     assert client.table("trades").select("status").eq("ticket", 1).eq(
         "account_id", account).execute().data == [{"status": "closed"}]
+    other = client.table("trading_accounts").insert(
+        {"login": 78, "server": "Grammar"}).execute().data[0]["id"]
+    # two accounts: an account holds at most one pending request
     rows = client.table("sync_requests").insert(
-        [{"account_id": account, "status": "pending"}, {"account_id": account}],
+        [{"account_id": account, "status": "pending"}, {"account_id": other}],
         default_to_null=False).execute().data
     assert [r["sync_type"] for r in rows] == ["incremental", "incremental"]
 

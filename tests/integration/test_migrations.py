@@ -10,12 +10,14 @@ from tests.support.supabase_fixtures import one
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ["trading_accounts", "deals", "trades", "sync_logs", "equity_snapshots", "sync_requests"]
+TABLES = ["trading_accounts", "deals", "trades", "sync_logs", "equity_snapshots", "sync_requests",
+          "agents"]
 NATURAL_KEYS = {
     "trading_accounts": ["user_id", "server", "login"],
     "deals": ["account_id", "ticket"],
     "trades": ["account_id", "ticket"],
     "equity_snapshots": ["account_id", "time"],
+    "agents": ["user_id", "install_id"],
 }
 
 
@@ -59,7 +61,9 @@ def test_anon_has_no_privileges_and_authenticated_has_crud(pg: PostgresCluster) 
                 assert not anon, (table, privilege)
                 assert authed, (table, privilege)
         for fn in ("public.claim_sync_request(uuid[], integer)",
-                   "public.finish_sync_request(uuid, text, uuid, text)"):
+                   "public.finish_sync_request(uuid, text, uuid, text, jsonb)",
+                   "public.request_sync(uuid, text, integer)",
+                   "public.sync_request_status(uuid)", "public.sync_status(uuid)"):
             anon, authed = one(
                 conn, "select has_function_privilege('anon', %s, 'execute'),"
                 " has_function_privilege('authenticated', %s, 'execute')", [fn, fn])

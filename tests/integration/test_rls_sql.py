@@ -91,9 +91,12 @@ def test_updated_at_moves_on_update(pg: PostgresCluster, make_user) -> None:
 
 
 def _requests(pg: PostgresCluster, user: AuthUser, account: str, n: int) -> list[str]:
+    """n pending requests: one for `account`, the others for further accounts of
+    the user (an account holds at most one pending request)."""
+    accounts = [account] + [_account(pg, user, login=2000 + i) for i in range(1, n)]
     with sql_as(pg, user.id) as conn:
         ids = [one(conn, "insert into sync_requests (account_id) values (%s)"
-                        " returning id::text", [account])[0] for _ in range(n)]
+                        " returning id::text", [a])[0] for a in accounts]
         conn.commit()
     return ids
 

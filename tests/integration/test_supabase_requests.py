@@ -84,9 +84,11 @@ def test_one_sync_request_is_served_once_by_two_agents(
 def test_a_request_within_the_cooldown_fails_with_the_reason(pg, synced_pc) -> None:
     pc = synced_pc
     _request(pg, pc.user.id, pc.account_id)
-    _request(pg, pc.user.id, pc.account_id)
-    first, second = agent(pc.app).poll_requests(pc.app.service)
+    (first,) = agent(pc.app).poll_requests(pc.app.service)
     assert first.status == "done"
+    # Written as the table owner, past the server's once-a-minute rule.
+    _request(pg, pc.user.id, pc.account_id)
+    (second,) = agent(pc.app).poll_requests(pc.app.service)
     assert second.status == "failed" and "Sync Now is available again" in second.error
     assert agent(pc.app).poll_requests(pc.app.service) == []
 

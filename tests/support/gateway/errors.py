@@ -73,6 +73,12 @@ def status_for(sqlstate: str, message: str, role: str) -> int:
         return 400 if message.endswith("requires a WHERE clause") else 500
     if sqlstate in _EXACT:
         return _EXACT[sqlstate]
+    if sqlstate.startswith("PT") and sqlstate[2:].isdigit():
+        # PostgREST: a raised SQLSTATE PTnnn answers HTTP status nnn ("Raise
+        # errors with HTTP Status Codes" in its errors reference); the
+        # status text (the message) is not reproduced here.
+        status = int(sqlstate[2:])
+        return status if 100 <= status <= 599 else 500
     return _PREFIX.get(sqlstate[:2], 400)
 
 

@@ -51,10 +51,11 @@
     const parts = [];
     const f = ns.format;
     parts.push(f.plural(counts.deals_inserted || 0, "new deal"));
-    if (counts.positions_created) parts.push(`${f.number(counts.positions_created, 0)} opened`);
-    if (counts.positions_updated) parts.push(`${f.number(counts.positions_updated, 0)} updated`);
-    if (counts.positions_closed) parts.push(`${f.number(counts.positions_closed, 0)} closed`);
-    if (counts.trades_upserted) parts.push(f.plural(counts.trades_upserted, "trade"));
+    const positions = [];
+    if (counts.positions_created) positions.push(`${f.number(counts.positions_created, 0)} new`);
+    if (counts.positions_updated) positions.push(`${f.number(counts.positions_updated, 0)} updated`);
+    if (counts.positions_closed) positions.push(`${f.number(counts.positions_closed, 0)} closed`);
+    if (positions.length) parts.push(`positions ${positions.join(", ")}`);
     return parts.join(" · ");
   }
 

@@ -2,12 +2,18 @@
 
 A page on another origin (the dashboard in web/) makes the browser send a
 preflight `OPTIONS` with `Origin`, `Access-Control-Request-Method` and
-`Access-Control-Request-Headers` (supabase-js asks for apikey, authorization,
-x-client-info, x-supabase-api-version, content-type, prefer, accept-profile,
-content-profile, range), and then read only the response headers the server
-exposes. Modelled on PostgREST's documented behaviour
-(docs.postgrest.org, references/api/cors: "highly permissive" by default; a
-preflight is answered 200 with the Origin reflected,
+`Access-Control-Request-Headers`, and then lets it read only the response
+headers the server exposes. What Chromium asked for on behalf of
+supabase-js 2.119 (seen in the dashboard's test):
+  GET  /rest/v1/<table>     accept-profile,apikey,authorization,x-client-info
+  POST /rest/v1/rpc/<fn>    apikey,authorization,content-profile,content-type,x-client-info
+  POST /auth/v1/token       apikey,authorization,content-type,x-client-info,
+                            x-supabase-api-version
+(plus prefer when a call asks for a count or a representation).
+
+Modelled on PostgREST's documented behaviour (docs.postgrest.org,
+references/api/cors: "highly permissive" by default; a preflight is answered
+200 with the Origin reflected,
 `Access-Control-Allow-Credentials: true`, the methods GET, POST, PATCH, PUT,
 DELETE, OPTIONS, HEAD, and `Access-Control-Max-Age: 86400`) and on its
 source's fixed expose list (Content-Encoding, Content-Location, Content-Range,

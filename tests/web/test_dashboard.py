@@ -29,7 +29,7 @@ from mt5tray.core.models import AccountRef, SyncType, Trigger
 from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.mt5api import Mt5ApiTerminal
 from tests.integration.agent_setup import agent, supabase_app
-from tests.support.browser import chromium_missing, headless_chromium, serve_web
+from tests.support.browser import WEB_DIR, chromium_missing, headless_chromium, serve_web
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
 
@@ -264,3 +264,33 @@ def test_sync_now_from_the_dashboard_is_served_by_the_agent(
         # The page is on another origin: the browser asked the gateway first (CORS).
         preflights = {r.path.split("?")[0] for r in gateway.requests if r.method == "OPTIONS"}
         assert {"/auth/v1/token", "/rest/v1/rpc/request_sync"} <= preflights, preflights
+
+
+def test_opened_as_a_file_the_page_asks_which_project_and_refuses_a_secret_key(
+        chromium, gateway, make_user, artifacts) -> None:
+    user = make_user()
+    with headless_chromium() as driver:
+        driver.get((WEB_DIR / "index.html").as_uri())  # config.js as shipped: empty
+        wait_for(driver, lambda: driver.find_element("id", "connect-view").is_displayed(),
+                 what="the connect form")
+        shot(driver, artifacts, "0-connect")
+        driver.find_element("id", "project-url").send_keys(gateway.url)
+        key = driver.find_element("id", "project-key")
+        key.send_keys(gateway.tokens.secret_key)
+        driver.find_element("css selector", "#connect-form button").click()
+        refused = wait_for(driver, lambda: driver.find_element("id", "connect-error").text,
+                           what="the refusal")
+        assert refused.startswith("That is a secret key: use the project's publishable key")
+        key.clear()
+        key.send_keys(gateway.tokens.publishable_key)
+        driver.find_element("css selector", "#connect-form button").click()
+        wait_for(driver, lambda: driver.find_element("id", "signin-view").is_displayed(),
+                 what="the sign-in form")
+        driver.find_element("id", "email").send_keys(user.email)
+        driver.find_element("id", "password").send_keys(user.password)
+        driver.find_element("id", "signin-button").click()
+        empty = wait_for(driver, lambda: driver.find_element("id", "no-accounts").is_displayed()
+                         and driver.find_element("id", "no-accounts").text, what="no accounts")
+        assert "No accounts yet" in empty
+        assert driver.find_element("id", "project-host").text == f"127.0.0.1:{gateway.port}"
+        assert console_errors(driver) == []

@@ -294,3 +294,65 @@ def test_opened_as_a_file_the_page_asks_which_project_and_refuses_a_secret_key(
         assert "No accounts yet" in empty
         assert driver.find_element("id", "project-host").text == f"127.0.0.1:{gateway.port}"
         assert console_errors(driver) == []
+
+
+def _journal_of_four_accounts(pg, user_id: str) -> dict[str, str]:
+    """Four accounts as agents would have left them: one synced by an online
+    agent, one by a paused agent, one by an agent gone quiet (its heartbeat
+    interval is a second, so it is offline two seconds later) whose last sync
+    failed, and one switched off that no agent lists. Written as the table
+    owner, the way the agents' uploads land."""
+    accounts = {}
+    with pg.connect() as conn:
+        for name, login, currency, minutes, active in (
+                ("Online", 1001, "USD", 3, True), ("Paused", 1002, "EUR", 12, True),
+                ("Offline", 1003, "GBP", 95, True), ("Switched off", 1004, "USD", 4000, False)):
+            (accounts[name],) = conn.execute(
+                "insert into trading_accounts (user_id, login, server, name, currency, balance,"
+                " equity, floating_profit, is_active, last_sync_at)"
+                " values (%s, %s, 'Broker-Live', %s, %s, 25000.5, 24950.25, -50.25, %s,"
+                "         now() - make_interval(mins => %s)) returning id::text",
+                [user_id, login, f"{name} account", currency, active, minutes]).fetchone() or ("",)
+            conn.execute(
+                "insert into sync_logs (user_id, account_id, sync_type, trigger, status,"
+                " started_at, finished_at, duration_ms, deals_inserted, error)"
+                " values (%s, %s, 'incremental', 'schedule', %s, now() - make_interval(mins => %s),"
+                "         now() - make_interval(mins => %s), 850, 3, %s)",
+                [user_id, accounts[name], "failed" if name == "Offline" else "success", minutes,
+                 minutes, "MetaTrader 5 is not running on TRADER-PC." if name == "Offline"
+                 else None])
+        for install, paused, interval, name in (("pc-online", False, 300, "Online"),
+                                                ("pc-paused", True, 300, "Paused"),
+                                                ("pc-quiet", False, 1, "Offline")):
+            conn.execute(
+                "insert into agents (user_id, install_id, host, version, paused,"
+                " sync_interval_s, heartbeat_interval_s, account_ids)"
+                " values (%s, %s, %s, '0.1.0', %s, %s, %s, array[%s::uuid])",
+                [user_id, install, install.upper(), paused, interval, interval, accounts[name]])
+    return accounts
+
+
+def test_each_card_tells_the_agent_states_apart(chromium, pg, gateway, make_user,
+                                                artifacts) -> None:
+    user = make_user()
+    accounts = _journal_of_four_accounts(pg, user.id)
+    time.sleep(2.2)  # the quiet agent's heartbeat is now older than two of its intervals
+    with serve_web(config_js(gateway)) as base, headless_chromium() as driver:
+        sign_in(driver, base, user.email, user.password)
+        texts = wait_for(driver, lambda: (lambda t: t if all(
+            "Last sync" in x for x in t.values()) else None)(
+            {name: card(driver, i).text for name, i in accounts.items()}),
+            what="four account cards")
+        assert "Agent online" in texts["Online"] and "Last sync 3 min ago" in texts["Online"]
+        assert "Agent paused" in texts["Paused"] and "24,950.25 EUR" in texts["Paused"]
+        assert "Agent offline" in texts["Offline"] and "Last sync 1 h ago" in texts["Offline"]
+        assert "Terminal not reached" in texts["Offline"]
+        assert "Last error: MetaTrader 5 is not running on TRADER-PC." in texts["Offline"]
+        assert "No agent" in texts["Switched off"] and "Switched off" in texts["Switched off"]
+
+        # Sync Now on the switched-off account: the server says why not.
+        click_sync_now(driver, accounts["Switched off"])
+        refused = wait_for(driver, lambda: (lambda s: s if s[2] == "error" else None)(
+            sync_state(driver, accounts["Switched off"])), what="the refusal")
+        assert "switched off (is_active = false)" in refused[3], refused
+        shot(driver, artifacts, "5-agent-states")

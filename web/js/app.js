@@ -7,6 +7,7 @@
 
   const PROJECT_KEY = "mt5tray.dashboard.project";
   const REFRESH_MS = 60000;
+  const CLOSED_SHOWN = 50;
   const el = ns.el;
   const $ = (id) => document.getElementById(id);
 
@@ -231,7 +232,8 @@
     try {
       const [logs, open, closed, snapshots, moves] = await Promise.all([
         state.journal.recentSyncs(account.id), state.journal.openTrades(account.id),
-        state.journal.closedTrades(account.id), state.journal.equitySnapshots(account.id),
+        state.journal.closedTrades(account.id, CLOSED_SHOWN),
+        state.journal.equitySnapshots(account.id),
         state.journal.balanceMoves(account.id),
       ]);
       if (account.id !== state.selected) return;
@@ -250,7 +252,8 @@
     $("equity").replaceChildren(ns.views.equityPanel(d.account, d.moves, d.snapshots));
     $("syncs").replaceChildren(ns.views.syncsTable(d.logs));
     $("tab-open").textContent = `Open (${d.open.length})`;
-    $("tab-closed").textContent = `Closed (latest ${d.closed.length})`;
+    $("tab-closed").textContent = d.closed.length >= CLOSED_SHOWN
+      ? `Closed (latest ${CLOSED_SHOWN})` : `Closed (${d.closed.length})`;
     for (const tab of ["open", "closed"]) {
       $(`tab-${tab}`).setAttribute("aria-selected", String(state.tradesTab === tab));
     }

@@ -89,7 +89,7 @@ def trader_pc(tmp_path, pg, gateway, make_user, memory_keyring) -> Iterator[Trad
         assert result.ok, result
         with pg.connect() as conn:
             (account_id,) = conn.execute("select id::text from trading_accounts where user_id = %s",
-                                         [user.id]).fetchone() or (None,)
+                                         [user.id]).fetchone() or ("",)
         thread.start()
         yield TraderPc(user, app, terminal, account_id)
     finally:
@@ -222,7 +222,7 @@ def test_sync_now_from_the_dashboard_is_served_by_the_agent(
         with pg.connect() as conn:
             (sync_id,) = conn.execute(
                 "select sync_id::text from sync_requests where account_id = %s"
-                " order by requested_at desc limit 1", [pc.account_id]).fetchone() or (None,)
+                " order by requested_at desc limit 1", [pc.account_id]).fetchone() or ("",)
         log = sync_log(pg, sync_id)
         assert (log["trigger"], log["status"], log["deals_inserted"]) == \
             ("remote", "success", NEW_DEALS)
@@ -293,6 +293,11 @@ def test_opened_as_a_file_the_page_asks_which_project_and_refuses_a_secret_key(
                          and driver.find_element("id", "no-accounts").text, what="no accounts")
         assert "No accounts yet" in empty
         assert driver.find_element("id", "project-host").text == f"127.0.0.1:{gateway.port}"
+        driver.find_element("id", "signout").click()
+        wait_for(driver, lambda: driver.find_element("id", "signin-view").is_displayed(),
+                 what="the sign-in form after signing out")
+        assert driver.execute_script(
+            "return localStorage.getItem('mt5tray.dashboard.auth')") is None
         assert console_errors(driver) == []
 
 
@@ -349,6 +354,26 @@ def test_each_card_tells_the_agent_states_apart(chromium, pg, gateway, make_user
         assert "Terminal not reached" in texts["Offline"]
         assert "Last error: MetaTrader 5 is not running on TRADER-PC." in texts["Offline"]
         assert "No agent" in texts["Switched off"] and "Switched off" in texts["Switched off"]
+
+        # A request made before a reload (another tab, a closed laptop) is picked up
+        # again: the button stays disabled until the agent has finished it.
+        with pg.connect() as conn:
+            (request_id,) = conn.execute(
+                "insert into sync_requests (user_id, account_id) values (%s, %s)"
+                " returning id::text", [user.id, accounts["Online"]]).fetchone() or ("",)
+        driver.refresh()
+        resumed = wait_for(driver, lambda: (lambda s: s if s[2] == "pending" else None)(
+            sync_state(driver, accounts["Online"])), what="the resumed request")
+        assert resumed[0] and resumed[1] == "Syncing…", resumed
+        with pg.connect() as conn:  # what the agent's claim and finish do
+            conn.execute("update sync_requests set status = 'running', started_at = now()"
+                         " where id = %s", [request_id])
+            conn.execute("select finish_sync_request(%s, 'done', null, null,"
+                         " '{\"deals_inserted\": 3, \"positions_closed\": 1}'::jsonb)",
+                         [request_id])
+        done = wait_for(driver, lambda: (lambda s: s if s[2] == "done" else None)(
+            sync_state(driver, accounts["Online"])), what="the finished request")
+        assert not done[0] and done[3] == "Synced: 3 new deals · positions 1 closed", done
 
         # Sync Now on the switched-off account: the server says why not.
         click_sync_now(driver, accounts["Switched off"])

@@ -182,6 +182,7 @@ def test_sync_now_from_the_dashboard_is_served_by_the_agent(
         error = wait_for(driver, lambda: driver.find_element("id", "signin-error").text,
                          what="the sign-in error")
         assert error == "Invalid login credentials"
+        shot(driver, artifacts, "0-sign-in-refused")
 
         sign_in(driver, base, pc.user.email, pc.user.password)
         wait_for(driver, lambda: card(driver, pc.account_id), what="the account card")
@@ -301,6 +302,9 @@ def test_opened_as_a_file_the_page_asks_which_project_and_refuses_a_secret_key(
         assert console_errors(driver) == []
 
 
+NOT_RUNNING = "MetaTrader 5 is not running on TRADER-PC."
+
+
 def _journal_of_four_accounts(pg, user_id: str) -> dict[str, str]:
     """Four accounts as agents would have left them: one synced by an online
     agent, one by a paused agent, one by an agent gone quiet (its heartbeat
@@ -314,18 +318,18 @@ def _journal_of_four_accounts(pg, user_id: str) -> dict[str, str]:
                 ("Offline", 1003, "GBP", 95, True), ("Switched off", 1004, "USD", 4000, False)):
             (accounts[name],) = conn.execute(
                 "insert into trading_accounts (user_id, login, server, name, currency, balance,"
-                " equity, floating_profit, is_active, last_sync_at)"
+                " equity, floating_profit, is_active, last_sync_at, last_connection_error)"
                 " values (%s, %s, 'Broker-Live', %s, %s, 25000.5, 24950.25, -50.25, %s,"
-                "         now() - make_interval(mins => %s)) returning id::text",
-                [user_id, login, f"{name} account", currency, active, minutes]).fetchone() or ("",)
+                "         now() - make_interval(mins => %s), %s) returning id::text",
+                [user_id, login, f"{name} account", currency, active, minutes,
+                 NOT_RUNNING if name == "Offline" else None]).fetchone() or ("",)
             conn.execute(
                 "insert into sync_logs (user_id, account_id, sync_type, trigger, status,"
                 " started_at, finished_at, duration_ms, deals_inserted, error)"
                 " values (%s, %s, 'incremental', 'schedule', %s, now() - make_interval(mins => %s),"
                 "         now() - make_interval(mins => %s), 850, 3, %s)",
                 [user_id, accounts[name], "failed" if name == "Offline" else "success", minutes,
-                 minutes, "MetaTrader 5 is not running on TRADER-PC." if name == "Offline"
-                 else None])
+                 minutes, NOT_RUNNING if name == "Offline" else None])
         for install, paused, interval, name in (("pc-online", False, 300, "Online"),
                                                 ("pc-paused", True, 300, "Paused"),
                                                 ("pc-quiet", False, 1, "Offline")):
@@ -381,3 +385,7 @@ def test_each_card_tells_the_agent_states_apart(chromium, pg, gateway, make_user
             sync_state(driver, accounts["Switched off"])), what="the refusal")
         assert "switched off (is_active = false)" in refused[3], refused
         shot(driver, artifacts, "5-agent-states")
+        driver.set_window_size(390, 844)  # a phone: one column, nothing cut off
+        assert driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
+        driver.save_screenshot(str(artifacts / "dashboard-6-phone.png"))

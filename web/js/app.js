@@ -146,12 +146,16 @@
   // -- accounts ----------------------------------------------------------------
 
   async function loadAccounts(options) {
-    if (!(options && options.quiet)) showError("journal-error", "");
+    const quiet = options && options.quiet;
+    if (!quiet) showError("journal-error", "");
+    $("loading").hidden = quiet || state.accounts.length > 0;
     try {
       state.accounts = await state.journal.accounts();
     } catch (error) {
       showError("journal-error", error.message);
       return;
+    } finally {
+      $("loading").hidden = true;
     }
     await Promise.all(state.accounts.map(refreshStatus));
     for (const account of state.accounts) {  // a sync asked for before a reload

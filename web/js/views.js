@@ -123,10 +123,18 @@
         f.signedMoney(account.floating_profit, account.currency)))),
     statusError ? el("p", { class: "sync-bad" }, statusError) : lastSyncLine(status),
     statusError ? null : statsRow(status && status.stats),
-    status && status.stats && status.stats.last_error
-      ? el("p", { class: "last-error", title: status.stats.last_error },
-        `Last error: ${status.stats.last_error}`) : null,
+    currentError(status)
+      ? el("p", { class: "last-error", title: currentError(status) },
+        `Last error: ${currentError(status)}`) : null,
     el("footer", { class: "account-foot" }, button, syncLine(syncState)));
+  }
+
+  // The error that still stands: the account's last connection error (cleared by
+  // a success), else the failed last sync's; an old failure since recovered is not shown.
+  function currentError(status) {
+    if (!status || status.error) return null;
+    if (status.last_connection_error) return status.last_connection_error;
+    return status.terminal_connected === false && status.stats ? status.stats.last_error : null;
   }
 
   function pnlClass(value) {

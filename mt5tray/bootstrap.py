@@ -193,14 +193,15 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     assert isinstance(app.store, OutboxingStore)
     settings = app.settings
     agent = SupabaseAgent(app.store, session, app.engine.agent, settings.supabase.batch_size,
-                          default_history_days=lambda: settings.full_resync_days)
+                          default_history_days=lambda: settings.full_resync_days,
+                          sync_interval_s=lambda: settings.sync_interval_minutes * 60)
     app.service.subscribe(agent.on_sync_event)
     app.remote = agent
     app.store_label = f"supabase {session.url} (local mirror {app.store_label})"
     app.hooks = OptionalJobs(
         flush_outbox=agent.flush,
         poll_remote_requests=lambda: agent.poll_requests(app.service),
-        heartbeat=agent.heartbeat,
+        heartbeat=lambda: agent.heartbeat(app.service),
         pending_uploads=agent.pending_uploads,
         signed_in_user=agent.signed_in_user,
         service_role_warning=agent.service_role_warning,

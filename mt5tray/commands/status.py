@@ -9,6 +9,7 @@ from typing import Any
 
 from mt5tray.bootstrap import Simulation, build_app
 from mt5tray.commands.options import add_common_source_options
+from mt5tray.core.status_view import INACTIVE_TEXT
 from mt5tray.store.local_status import status_summary
 
 
@@ -56,6 +57,8 @@ def render(summary: dict[str, Any]) -> str:
             )
             if last["error"]:
                 lines.append(f"  error: {last['error']}")
+        if account.get("is_active") is False:
+            lines.append(f"  {INACTIVE_TEXT}")
         if account["sync_failure_count"]:
             lines.append(f"  failing: {account['sync_failure_count']} failed syncs in a row")
     t = summary["totals"]

@@ -66,14 +66,17 @@ class SyncEngine:
         terminal: Terminal | None = None
         state: AccountState | None = None
         try:
-            terminal = self.terminal_factory()
-            account = terminal.open(request.account)
-            result.login, result.server = account.login, account.server
-            state = self._account_state(account)
+            state = self._known_inactive(request.account)
+            if state is None:  # a switched-off account is not even logged into
+                terminal = self.terminal_factory()
+                account = terminal.open(request.account)
+                result.login, result.server = account.login, account.server
+                state = self._account_state(account)
             result.account_id = state.account_id
             if not state.is_active:
                 result.status = SyncStatus.SKIPPED
-                result.error = "The account is marked inactive (is_active = false); not synced."
+                result.error = ("The account is switched off (is_active = false in the "
+                                "journal); not synced.")
                 self._stamp_finished(result)
                 self.store.start_sync(self._log_row(result, state.account_id))
                 return result
@@ -120,6 +123,13 @@ class SyncEngine:
         self.store.commit_sync(reading.batch)
 
     # --- bookkeeping ---------------------------------------------------------------
+
+    def _known_inactive(self, ref: AccountRef) -> AccountState | None:
+        """The stored state of a configured account that is switched off."""
+        if ref.login is None or not ref.server:
+            return None
+        state = self.store.find_account(ref.login, ref.server)
+        return state if state is not None and not state.is_active else None
 
     def _account_state(self, account: TerminalAccount) -> AccountState:
         state = self.store.find_account(account.login, account.server)

@@ -19,6 +19,9 @@ from mt5tray.core.runtime import Runtime
 COLUMNS = ("Account", "Server", "Balance", "Equity", "Margin", "Last sync", "Result",
            "Failures", "Next run")
 
+# An account switched off (is_active = false, e.g. in the web journal).
+INACTIVE_TEXT = "switched off (is_active = false): not synced"
+
 TERMINAL_TITLES = {cls.title for cls in (
     errors.TerminalUnavailable, errors.TerminalNotRunning, errors.TerminalTimeout,
     errors.BrokerNotConnected, errors.AuthorizationFailed, errors.AccountMismatch,
@@ -49,7 +52,7 @@ def build_view(runtime: Runtime, summary: dict[str, Any], supabase_url: str = ""
             str(login or "(terminal's account)"), server or "",
             _money(row.get("balance")), _money(row.get("equity")), _money(row.get("margin")),
             _last_sync(result, row), _result_text(result, row), str(streak),
-            _next_run(runtime, ref, next_run),
+            _next_run(runtime, ref, next_run, row),
         ))
         if result is not None and result.status is SyncStatus.FAILED:
             errors.append(f"{ref.describe()}: {result.error_title}\n{result.error}")
@@ -62,7 +65,10 @@ def build_view(runtime: Runtime, summary: dict[str, Any], supabase_url: str = ""
     return view
 
 
-def _next_run(runtime: Runtime, ref: AccountRef, next_run: datetime | None) -> str:
+def _next_run(runtime: Runtime, ref: AccountRef, next_run: datetime | None,
+              row: dict[str, Any]) -> str:
+    if row.get("is_active") is False:
+        return "not synced (switched off)"
     if runtime.paused:
         return "paused"
     if runtime.service.waits_for_user(ref):
@@ -116,6 +122,8 @@ def _last_sync(result: SyncResult | None, row: dict[str, Any]) -> str:
 
 
 def _result_text(result: SyncResult | None, row: dict[str, Any]) -> str:
+    if row.get("is_active") is False:
+        return INACTIVE_TEXT
     if result is not None:
         return result.status.value
     last = row.get("last_sync") or {}

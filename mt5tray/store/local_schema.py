@@ -120,7 +120,16 @@ CREATE TABLE remote_accounts (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# v3 (issue 12): this install's identity, the key of its heartbeat row in the
+# Supabase `agents` table (one row, created on first use).
+_V3 = """
+CREATE TABLE agent_install (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

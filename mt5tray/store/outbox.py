@@ -18,6 +18,7 @@ objects, and twice as fast to seal and open.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,6 +205,22 @@ class Outbox:
                     self.enqueue(conn, kind, account_id, [dict(r) for r in rows])
         return len(accounts)
 
+    def mirror_active(self, flags: dict[str, bool]) -> list[str]:
+        """Take the web app's is_active (local id -> flag) into the journal,
+        where the engine honours it; returns the ids whose flag changed. Not
+        queued: Supabase owns this column (see ACCOUNT_COLUMNS)."""
+        changed: list[str] = []
+        if not flags:
+            return changed
+        with self._store.transaction() as conn:
+            for account_id, active in flags.items():
+                cursor = conn.execute(
+                    "UPDATE trading_accounts SET is_active = ? WHERE id = ? AND is_active <> ?",
+                    (int(active), account_id, int(active)))
+                if cursor.rowcount:
+                    changed.append(account_id)
+        return changed
+
     def account_row(self, account_id: str) -> Row | None:
         rows = self._store.query("SELECT * FROM trading_accounts WHERE id = ?", (account_id,))
         if not rows:
@@ -259,21 +276,36 @@ class OutboxingStore(LocalStore):
                 self.outbox.enqueue_sync_logs(conn, account_id, ids)
         return count
 
-    def heartbeat(self, version: str, host: str) -> int:
-        """Stamp the agent on every active account and queue the rows; returns
-        how many accounts were stamped."""
+    def heartbeat(self, version: str, host: str,
+                  account_ids: Sequence[str] | None = None) -> int:
+        """Stamp the agent on the active accounts among `account_ids` (None:
+        every active account) and queue the rows; returns how many were stamped."""
         stamp = now_iso()
         with self.transaction() as conn:
             ids = [r[0] for r in conn.execute(
                 "SELECT id FROM trading_accounts WHERE is_active = 1").fetchall()]
-            conn.execute(
+            if account_ids is not None:
+                wanted = set(account_ids)
+                ids = [i for i in ids if i in wanted]
+            conn.executemany(
                 "UPDATE trading_accounts SET agent_last_seen_at = ?, agent_version = ?, "
-                "agent_host = ?, updated_at = ? WHERE is_active = 1",
-                (stamp, version, host, stamp),
+                "agent_host = ?, updated_at = ? WHERE id = ?",
+                [(stamp, version, host, stamp, account_id) for account_id in ids],
             )
             for account_id in ids:
                 self.outbox.enqueue_account(conn, account_id)
         return len(ids)
+
+    def install_id(self) -> str:
+        """This install's stable id (created on first use)."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM agent_install LIMIT 1").fetchone()
+            if row is not None:
+                return str(row[0])
+            new_id = str(uuid.uuid4())
+            conn.execute("INSERT INTO agent_install (id, created_at) VALUES (?, ?)",
+                         (new_id, now_iso()))
+            return new_id
 
     def pending_uploads(self) -> int:
         return self.outbox.pending_rows()

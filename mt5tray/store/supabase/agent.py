@@ -8,7 +8,8 @@ on the scheduler's worker thread.
     agent.tick(service)        every minute: heartbeat when due, flush, serve requests
     agent.flush()              after each sync (bootstrap subscribes it)
     agent.poll_requests(svc)   remote Sync Now only
-    agent.heartbeat()          stamp agent_last_seen_at now and upload it
+    agent.heartbeat(svc)       read back is_active, stamp the accounts it syncs,
+                               upload, write its `agents` row (heartbeat.py)
     agent.pending_uploads()    rows waiting in the outbox
     agent.signed_in_user()     email of the signed-in user, or None
     agent.service_role_warning()  text to show when a secret key is configured
@@ -27,12 +28,18 @@ from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.service import SyncEvent, SyncService
 from mt5tray.store.outbox import DEFAULT_BATCH_ROWS, OutboxingStore
 from mt5tray.store.supabase.flush import SupabaseFlusher
+from mt5tray.store.supabase.heartbeat import (
+    HEARTBEAT_EVERY_S,
+    AgentHeartbeat,
+    active_ids,
+    synced_account_ids,
+)
 from mt5tray.store.supabase.requests import RemoteOutcome, RemoteRequests
 from mt5tray.store.supabase.session import SupabaseSession
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_INTERVAL_S = 180.0
+HEARTBEAT_INTERVAL_S = HEARTBEAT_EVERY_S
 SERVICE_ROLE_WARNING = (
     "A service-role/secret key is configured: it bypasses row level security for every "
     "trader and does not belong on a trader's PC. Use the publishable key."
@@ -52,15 +59,20 @@ class SupabaseAgent:
     def __init__(self, store: OutboxingStore, session: SupabaseSession, agent: AgentInfo,
                  batch_size: int = DEFAULT_BATCH_ROWS,
                  default_history_days: Callable[[], int | None] = lambda: 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sync_interval_s: Callable[[], float] = lambda: 300.0) -> None:
         self.store = store
         self.session = session
         self.agent = agent
         self.flusher = SupabaseFlusher(session, store.outbox, batch_size)
-        self.requests = RemoteRequests(session, store.outbox, self.flusher, default_history_days)
+        self.requests = RemoteRequests(
+            session, store.outbox, self.flusher, default_history_days,
+            serves=lambda service: active_ids(store, synced_account_ids(service, store)))
+        self.beat = AgentHeartbeat(session, store, self.flusher, agent, sync_interval_s)
         self.clock = clock
         self.last_error: Mt5TrayError | None = None
         self._last_heartbeat: float | None = None
+        self._last_agent_row: float | None = None
         self._lock = threading.Lock()
 
     # --- what the scheduler calls ------------------------------------------------------
@@ -72,8 +84,11 @@ class SupabaseAgent:
         report = TickReport()
         try:
             if self._heartbeat_due():
-                self._stamp()
+                self.beat.refresh_active(service)
+                self._stamp(service)
             report.flushed_rows = self.flush()
+            if self._agent_row_due():
+                self._write_agent_row(service)
             report.served = self.poll_requests(service)
         except Mt5TrayError as exc:
             report.error = exc
@@ -93,10 +108,17 @@ class SupabaseAgent:
         with self._lock:
             return self.requests.poll(service)
 
-    def heartbeat(self) -> int:
-        """Stamp agent_last_seen_at/version/host on every active account and upload."""
-        stamped = self._stamp()
+    def heartbeat(self, service: SyncService | None = None) -> int:
+        """Stamp agent_last_seen_at/version/host and upload; with the service,
+        first mirror the web app's is_active, stamp only the active accounts
+        it syncs, and then write this agent's `agents` row. Returns the
+        accounts stamped."""
+        if service is not None:
+            self.beat.refresh_active(service)
+        stamped = self._stamp(service)
         self.flush()
+        if service is not None:
+            self._write_agent_row(service)
         return stamped
 
     def on_sync_event(self, event: SyncEvent) -> None:
@@ -134,6 +156,16 @@ class SupabaseAgent:
         last = self._last_heartbeat
         return last is None or self.clock() - last >= HEARTBEAT_INTERVAL_S
 
-    def _stamp(self) -> int:
+    def _agent_row_due(self) -> bool:
+        last = self._last_agent_row
+        return last is None or self.clock() - last >= HEARTBEAT_INTERVAL_S
+
+    def _stamp(self, service: SyncService | None = None) -> int:
         self._last_heartbeat = self.clock()
-        return self.store.heartbeat(self.agent.version, self.agent.host)
+        if service is None:
+            return self.store.heartbeat(self.agent.version, self.agent.host)
+        return self.beat.stamp(service)
+
+    def _write_agent_row(self, service: SyncService) -> None:
+        self._last_agent_row = self.clock()
+        self.beat.write_agent_row(service)

@@ -167,6 +167,9 @@ class SupabaseFlusher:
                                       .upsert(body, on_conflict=ACCOUNT_CONFLICT).execute())
         rows = cast(list[dict[str, Any]], returned.data)  # a list of objects, by PostgREST
         fresh = {by_identity[(r["server"], r["login"])]: str(r["id"]) for r in rows}
+        # The upsert answers with the whole row: the web app's is_active for free.
+        self.outbox.mirror_active({by_identity[(r["server"], r["login"])]: bool(r["is_active"])
+                                   for r in rows if r.get("is_active") is not None})
         if fresh != {k: known.get(k) for k in fresh}:
             self.outbox.remember_remote_ids(self.session.url, user_id, fresh)
         return {**known, **fresh}

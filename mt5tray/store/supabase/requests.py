@@ -16,18 +16,26 @@ outcome without the account being synced twice.
 A request that hits the Sync Now cooldown (`RateLimited`) is finished as
 *failed* with the cooldown message: it has already been claimed, there is no
 way back to pending, and the account was synced moments ago anyway, so the
-user sees why and can press again.
+user sees why and can press again. One for an account switched off in the
+web journal (the sync ends `skipped`) is *failed* with that reason too.
+
+Only requests of the accounts this PC syncs (`serves`) are claimed, so one
+user's two PCs each serve their own accounts. Each poll may serve one request
+per such account (at least `max_per_poll`): with at most one pending request
+per account (the web API's rule), no account's requests wait behind another
+account's backlog. The finish carries the sync's counts, so the web app reads
+the result on the request itself.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any, cast
 
 from mt5tray.core.errors import Mt5TrayError
-from mt5tray.core.models import AccountRef, SyncType, Trigger
+from mt5tray.core.models import AccountRef, SyncStatus, SyncType, Trigger
 from mt5tray.core.service import RateLimited, SyncService
 from mt5tray.store.outbox import Outbox
 from mt5tray.store.supabase.flush import SupabaseFlusher
@@ -51,12 +59,14 @@ class RemoteRequests:
 
     def __init__(self, session: SupabaseSession, outbox: Outbox, flusher: SupabaseFlusher,
                  default_history_days: Callable[[], int | None] = lambda: 30,
-                 max_per_poll: int = 3) -> None:
+                 max_per_poll: int = 3,
+                 serves: Callable[[SyncService], Sequence[str]] | None = None) -> None:
         self.session = session
         self.outbox = outbox
         self.flusher = flusher
         self.default_history_days = default_history_days
         self.max_per_poll = max_per_poll
+        self.serves = serves  # local ids of the accounts this PC syncs (None: all known)
         self._unanswered: list[dict[str, Any]] = []  # finishes Supabase never confirmed
 
     def poll(self, service: SyncService) -> list[RemoteOutcome]:
@@ -66,12 +76,15 @@ class RemoteRequests:
             return []
         user_id, _ = self.session.user()
         mapping = self.outbox.remote_ids(self.session.url, user_id)
+        if self.serves is not None:
+            wanted = set(self.serves(service))
+            mapping = {local: remote for local, remote in mapping.items() if local in wanted}
         if not mapping:
             return []
         local_of = {remote: local for local, remote in mapping.items()}
         self._finish_unanswered()
         outcomes: list[RemoteOutcome] = []
-        for _ in range(self.max_per_poll):
+        for _ in range(max(self.max_per_poll, len(local_of))):
             claimed = self._rpc("claim_sync_request", {"p_account_ids": sorted(local_of)})
             if not claimed:
                 break
@@ -81,13 +94,15 @@ class RemoteRequests:
     def _serve(self, service: SyncService, request: dict[str, Any],
                local_of: dict[str, str]) -> RemoteOutcome:
         sync_id: str | None = None
+        counts: dict[str, int] | None = None
         try:
             ref = self._account_ref(service, local_of[str(request["account_id"])])
             days = request.get("history_days") or self.default_history_days()
             result = service.sync_one(ref, SyncType(request.get("sync_type") or "incremental"),
                                       Trigger.REMOTE, days)
-            sync_id = result.sync_id
-            status, error = ("done", None) if result.ok else ("failed", result.error)
+            sync_id, counts = result.sync_id, asdict(result.counts)
+            served = result.ok and result.status is not SyncStatus.SKIPPED
+            status, error = ("done", None) if served else ("failed", result.error)
             self._upload_quietly()
         except RateLimited as limited:
             status, error = "failed", str(limited)
@@ -95,7 +110,7 @@ class RemoteRequests:
             status, error = "failed", exc.message
         log.info("Remote sync request %s: %s %s", request["id"], status, error or "")
         self._unanswered.append({"p_id": request["id"], "p_status": status,
-                                 "p_sync_id": sync_id, "p_error": error})
+                                 "p_sync_id": sync_id, "p_error": error, "p_counts": counts})
         self._finish_unanswered()
         return RemoteOutcome(str(request["id"]), status, sync_id, error)
 

@@ -90,6 +90,7 @@ def trader_pc(tmp_path, pg, gateway, make_user, memory_keyring) -> Iterator[Trad
         with pg.connect() as conn:
             (account_id,) = conn.execute("select id::text from trading_accounts where user_id = %s",
                                          [user.id]).fetchone() or ("",)
+        agent(app).tick(app.service)  # its first round (heartbeat) before the page looks
         thread.start()
         yield TraderPc(user, app, terminal, account_id)
     finally:
@@ -191,7 +192,7 @@ def test_sync_now_from_the_dashboard_is_served_by_the_agent(
         assert driver.find_element("id", "user-email").text == pc.user.email
         account = wait_for(driver, lambda: card(driver, pc.account_id).text, what="the card")
         assert "Synthetic Trader" in account and "#7000001" in account
-        assert "Last sync just now" in account
+        assert "Agent online" in account and "Last sync just now" in account
         shot(driver, artifacts, "1-signed-in")
 
         # New deals on the terminal; Sync Now on the page.

@@ -254,8 +254,16 @@ def test_sync_now_from_the_dashboard_is_served_by_the_agent(
         driver.find_element("id", "tab-closed").click()
         closed_rows = driver.find_elements("css selector", "#trades tbody tr")
         assert len(closed_rows) == min(closed_n, 50) and "USD" in closed_rows[0].text
-        assert driver.find_elements("css selector", "#equity svg path.line.balance")
-        assert driver.find_elements("css selector", "#equity svg path.line.equity")
+        # The curve: every deal, ending at the balance the terminal reports; one
+        # equity point per sync.
+        balance = driver.execute_script(
+            "return document.querySelector('#equity path.line.balance title').textContent")
+        equity = driver.execute_script(
+            "return document.querySelector('#equity path.line.equity title').textContent")
+        terminal_balance = f"{pc.terminal.broker.account['balance']:,.2f} USD"
+        assert balance.startswith(f"Balance (from deals): {HISTORY_DEALS + NEW_DEALS} points, "
+                                  f"the last {terminal_balance} on "), balance
+        assert equity.startswith("Equity (at each sync): 2 points"), equity
         shot(driver, artifacts, "4-closed-trades")
         # The only failures the console reports are the two refusals asked for above.
         expected = [("/auth/v1/token?grant_type=password ", "status of 400"),

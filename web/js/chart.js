@@ -48,7 +48,7 @@
   // series: [{name, className, points: [{t: ms, v: number}], step: bool}]
   function equityChart(series, currency) {
     const drawn = series.filter((s) => s.points.length > 0)
-      .map((s) => ({ ...s, points: thin(s.points) }));
+      .map((s) => ({ ...s, total: s.points.length, points: thin(s.points) }));
     const all = drawn.flatMap((s) => s.points);
     if (all.length < 2) return null;
     const figure = svg("svg", {
@@ -93,7 +93,11 @@
         const area = `${path}H${x(last.t).toFixed(1)}V${y(vMin)}H${x(s.points[0].t).toFixed(1)}Z`;
         figure.append(svg("path", { d: area, class: `area ${s.className}` }));
       }
-      figure.append(svg("path", { d: path, class: `line ${s.className}` }));
+      const line = svg("path", { d: path, class: `line ${s.className}` });
+      const last = s.points[s.points.length - 1];
+      line.append(svg("title", {}, `${s.name}: ${s.total} points, the last ` +
+        `${ns.format.money(last.v, currency)} on ${ns.format.dateTime(last.t)}`));
+      figure.append(line);
       if (s.points.length <= 60) {
         for (const p of s.points) {
           figure.append(svg("circle", { cx: x(p.t), cy: y(p.v), r: 2.5, class: `dot ${s.className}` }));

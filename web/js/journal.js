@@ -17,7 +17,7 @@
     "commission", "swap", "fee", "net_profit",
   ].join(",");
   const DEAL_PAGE = 1000;  // PostgREST's default max-rows on a hosted project
-  const MAX_DEALS = 50000;
+  const MAX_DEALS = 20000;  // the curve's window: about 20 requests at most
 
   class JournalError extends Error {
     constructor(message, cause) {
@@ -95,17 +95,19 @@
       return rows.reverse();
     }
 
-    // Every deal's effect on the balance, oldest first, a page at a time.
+    // The balance effect of the newest MAX_DEALS deals, oldest first, a page at a time
+    // (the curve is anchored to the current balance, so a window of history is enough).
     async balanceMoves(accountId) {
       const moves = [];
       for (let from = 0; from < MAX_DEALS; from += DEAL_PAGE) {
         const page = await unwrap(this.db.from("deals")
           .select("time,ticket,profit,commission,swap,fee").eq("account_id", accountId)
-          .order("time").order("ticket").range(from, from + DEAL_PAGE - 1), "the deals");
+          .order("time", { ascending: false }).order("ticket", { ascending: false })
+          .range(from, from + DEAL_PAGE - 1), "the deals");
         moves.push(...page);
         if (page.length < DEAL_PAGE) break;
       }
-      return moves;
+      return moves.reverse();
     }
 
     requestSync(accountId, syncType) {

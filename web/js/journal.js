@@ -68,7 +68,8 @@
     }
 
     syncStatus(accountId) {
-      return unwrap(this.db.rpc("sync_status", { p_account_id: accountId }),
+      // GET: a read, which PostgREST runs in a read-only transaction.
+      return unwrap(this.db.rpc("sync_status", { p_account_id: accountId }, { get: true }),
         "the sync status");
     }
 
@@ -117,8 +118,8 @@
     }
 
     requestStatus(requestId) {
-      return unwrap(this.db.rpc("sync_request_status", { p_request_id: requestId }),
-        "the sync request");
+      return unwrap(this.db.rpc("sync_request_status", { p_request_id: requestId },
+        { get: true }), "the sync request");
     }
   }
 

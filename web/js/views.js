@@ -20,7 +20,8 @@
     const state = status.agent_state ||
       (status.agent_online ? (status.agent_paused ? "paused" : "online") : "offline");
     if (state === "paused") {
-      badges.push(badge("Agent paused", "warn", `mt5tray is paused${host ? ` on ${host}` : ""}`));
+      badges.push(badge("Agent paused", "warn", `mt5tray${host ? ` on ${host}` : ""} is paused: ` +
+        "no automatic syncs, Sync Now still works"));
     } else if (state === "online") {
       badges.push(badge("Agent online", "ok", host ? `mt5tray ${agent.version || ""} on ${host}` : null));
     } else if (state === "none") {
@@ -72,17 +73,19 @@
     switch (state.status) {
       case "requesting": return line("busy", "Asking for a sync…");
       case "pending": {
-        let text = state.note || "Waiting for the agent to pick it up…";
-        if (state.agent_online === false) {
-          text = "No agent is online for this account; the request waits up to 10 minutes.";
-        } else if (state.agent_paused) {
-          text = "The agent is paused on the PC; the request waits until it resumes.";
-        } else if (state.estimated_duration_seconds) {
-          text += ` (usually about ${Math.max(1, Math.round(state.estimated_duration_seconds))} s)`;
+        let text = state.note || "Waiting for the agent to pick it up (it checks about once a minute)…";
+        if (state.agent_state === "none") {
+          text = "No agent syncs this account; the request waits up to 10 minutes for one.";
+        } else if (state.agent_online === false) {
+          text = "The agent is offline; the request waits up to 10 minutes for it.";
         }
         return line("busy", text);
       }
-      case "running": return line("busy", state.note || "The agent is syncing…");
+      case "running": {
+        const estimate = state.estimated_duration_seconds
+          ? ` (usually about ${Math.max(1, Math.round(state.estimated_duration_seconds))} s)` : "";
+        return line("busy", state.note || `The agent is syncing${estimate}…`);
+      }
       case "done": return line("ok", `Synced: ${ns.countsLine(state)}`);
       case "failed":
         return line("bad", `Sync failed: ${state.error || (state.result && state.result.error) ||

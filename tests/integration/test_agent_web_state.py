@@ -6,6 +6,7 @@ claims across accounts, and the result on the finished request."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,3 +228,16 @@ def test_one_accounts_flood_does_not_starve_another(pg, two_account_pc) -> None:
               for r in remote_rows(pg, "sync_requests", pc.user.id, "requested_at")}
     assert {str(k): v for k, v in served.items()} == {
         pc.accounts[LOGIN_A]: "done", pc.accounts[LOGIN_B]: "done"}
+
+
+def test_the_tray_hook_and_serve_requests_tick_write_the_agents_row(pg, pc) -> None:
+    assert pc.app.hooks.heartbeat is not None
+    pc.app.hooks.heartbeat()  # what the tray's scheduler calls every 5 minutes
+    (row,) = _agent_rows(pc)
+    pc.web.table("agents").delete().eq("id", row["id"]).execute()
+    later = time.monotonic() + 600  # the next heartbeat is due
+    agent(pc.app).clock = lambda: later
+    report = agent(pc.app).tick(pc.app.service)  # what serve-requests calls every minute
+    assert report.error is None
+    (row,) = _agent_rows(pc)
+    assert row["account_ids"] == [pc.accounts[LOGIN_A]]

@@ -408,3 +408,18 @@ def test_agents_rows_are_private_and_stamped_by_the_server(pg, make_user, make_c
         make_client(bob).table("agents").insert(
             {"user_id": alice.id, "install_id": "b"}).execute()
     assert caught.value.code == "42501"
+
+
+def test_the_read_rpcs_work_in_a_read_only_transaction(pg, make_user, make_client) -> None:
+    """PostgREST runs GET requests read-only (supabase-js `rpc(..., {get: true})`);
+    the test gateway does not, so this checks it in SQL."""
+    user = make_user()
+    account_id = _account(pg, user)
+    request_id = _rpc(make_client(user), "request_sync", p_account_id=account_id)["request_id"]
+    with sql_as(pg, user.id) as conn:
+        conn.execute("set local transaction_read_only = on")
+        (status,) = one(conn, "select public.sync_status(%s)", [account_id])
+        (request,) = one(conn, "select public.sync_request_status(%s)", [request_id])
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("select public.request_sync(%s)", [account_id])
+    assert status["active_request"]["request_id"] == request_id == request["request_id"]

@@ -374,7 +374,14 @@ def test_each_card_tells_the_agent_states_apart(chromium, pg, gateway, make_user
             (request_id,) = conn.execute(
                 "insert into sync_requests (user_id, account_id) values (%s, %s)"
                 " returning id::text", [user.id, accounts["Online"]]).fetchone() or ("",)
+            # and one nobody picked up in 10 minutes (the read RPCs call it expired)
+            conn.execute("insert into sync_requests (user_id, account_id, requested_at)"
+                         " values (%s, %s, now() - interval '11 minutes')",
+                         [user.id, accounts["Paused"]])
         driver.refresh()
+        expired = wait_for(driver, lambda: (lambda s: s if s[2] == "expired" else None)(
+            sync_state(driver, accounts["Paused"])), what="the expired request")
+        assert not expired[0] and "within 10 minutes" in expired[3], expired
         resumed = wait_for(driver, lambda: (lambda s: s if s[2] == "pending" else None)(
             sync_state(driver, accounts["Online"])), what="the resumed request")
         assert resumed[0] and resumed[1] == "Syncing…", resumed

@@ -5,6 +5,11 @@
 ThreadingHTTPServer in a background thread. Tests can stop and restart it on
 the same port (an outage mid-sync), count the requests it served, shorten
 access-token lifetimes and inject error responses.
+
+Browsers get CORS as PostgREST sends it (cors.py). supabase-js in a page
+needed nothing else: its reads (select, eq filters, order, offset/limit from
+range()), its rpc POSTs and GETs and its password sign-in are what supabase-py
+sends too.
 """
 
 from __future__ import annotations

@@ -78,6 +78,8 @@ class Runtime:
             self.scheduler.pause()
         else:
             self.scheduler.resume()
+        if self.hooks.heartbeat is not None:  # the web journal shows "paused" at once
+            self.scheduler.submit(self.hooks.heartbeat, name="heartbeat")
 
     # --- what to show -------------------------------------------------------------
 

@@ -110,7 +110,8 @@ def _money(value: Any) -> str:
 
 
 def _last_sync(result: SyncResult | None, row: dict[str, Any]) -> str:
-    if result is not None and result.finished_at is not None:
+    if (result is not None and result.finished_at is not None
+            and result.status is not SyncStatus.SKIPPED):  # a skip is no sync
         return relative_time(result.finished_at)
     stamp = row.get("last_sync_at")
     if stamp:

@@ -169,6 +169,10 @@ declare
   last_at timestamptz;
   wait_s integer;
 begin
+  if p_account_id is null then
+    raise exception 'No account given: pass p_account_id, the id of one of your trading_accounts.'
+      using errcode = '22023';
+  end if;
   if p_sync_type is null or p_sync_type not in ('full', 'incremental') then
     raise exception 'The sync type must be ''full'' or ''incremental'', not %.',
       coalesce('''' || p_sync_type || '''', 'null')
@@ -545,6 +549,10 @@ declare
   stats json;
   pending public.sync_requests;
 begin
+  if p_account_id is null then
+    raise exception 'No account given: pass p_account_id, the id of one of your trading_accounts.'
+      using errcode = '22023';
+  end if;
   select * into acc from public.trading_accounts where id = p_account_id;
   if not found then
     raise exception 'Trading account % is not one of your accounts.', p_account_id

@@ -152,3 +152,18 @@ def test_manual_rate_limit_is_answered_at_once(app: App) -> None:
         assert len(limited) == 1 and 59 <= limited[0].seconds_left <= 60
     finally:
         scheduler.shutdown()
+
+
+def test_pausing_tells_the_web_journal_at_once(app: App) -> None:
+    paused_when_beating: list[bool] = []
+    hooks = OptionalJobs(heartbeat=lambda: paused_when_beating.append(app.service.paused))
+    scheduler = SyncScheduler(app.service, 3600, hooks, startup_delay_s=3600)
+    scheduler.start()
+    runtime = Runtime(app.service, scheduler, hooks)
+    try:
+        runtime.set_paused(True)
+        assert wait_for(lambda: paused_when_beating == [True])
+        runtime.set_paused(False)
+        assert wait_for(lambda: paused_when_beating == [True, False])
+    finally:
+        scheduler.shutdown()

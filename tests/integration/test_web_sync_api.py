@@ -138,12 +138,13 @@ def test_a_new_request_within_a_minute_is_refused_with_the_seconds_to_wait(
     ({"p_sync_type": None}, "not null"),
     ({"p_history_days": 0}, "between 1 and 36500"),
     ({"p_history_days": 36501}, "between 1 and 36500"),
+    ({"p_account_id": None}, "pass p_account_id"),
 ])
 def test_invalid_input_is_refused_with_a_clear_message(
         pg, make_user, make_client, params, words) -> None:
     user = make_user()
     account_id = _account(pg, user)
-    error = _refused(make_client(user), "request_sync", p_account_id=account_id, **params)
+    error = _refused(make_client(user), "request_sync", **{"p_account_id": account_id, **params})
     assert error.code == "22023" and words in error.message
     assert _pending_count(pg, account_id) == 0
 

@@ -137,3 +137,34 @@ def test_without_the_metatrader5_package_the_tray_says_why(home: Any, autostart:
         shell.stop()
         shell._status.close()
         app.close()
+
+
+def test_an_account_switched_off_is_shown_as_such(shell: Any, qtbot: Any) -> None:
+    import os
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+
+    from mt5tray.core.status_view import INACTIVE_TEXT
+    from tests.ui.conftest import REPO
+
+    shell.show_status()
+    window = shell._status
+    window.sync_button.click()
+    qtbot.waitUntil(lambda: cell(window, 0, "Result") == "success", timeout=10_000)
+    with shell.app.store.transaction() as conn:  # what the Supabase agent mirrors from the web
+        conn.execute("UPDATE trading_accounts SET is_active = 0, last_sync_at = ?",
+                     [(datetime.now(timezone.utc) - timedelta(hours=2)).isoformat()])
+    shell.runtime.service.cooldown_s = 0
+    qtbot.waitUntil(window.sync_button.isEnabled, timeout=10_000)
+    window.sync_button.click()
+    account = shell.runtime.accounts()[0]
+    qtbot.waitUntil(lambda: shell.runtime.service.last_result(account).status.value
+                    == "skipped", timeout=10_000)
+    window.refresh()
+    assert cell(window, 0, "Result") == INACTIVE_TEXT
+    assert cell(window, 0, "Next run") == "not synced (switched off)"
+    assert cell(window, 0, "Last sync") == "2 h ago"  # the last real sync, not the skip
+    window.resize(1100, 420)
+    artifacts = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(artifacts / "status-switched-off.png"))

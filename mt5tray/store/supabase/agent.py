@@ -84,7 +84,7 @@ class SupabaseAgent:
         report = TickReport()
         try:
             if self._heartbeat_due():
-                self.beat.refresh_active(service)
+                self._refresh_active(service)
                 self._stamp(service)
             report.flushed_rows = self.flush()
             if self._agent_row_due():
@@ -114,7 +114,7 @@ class SupabaseAgent:
         it syncs, and then write this agent's `agents` row. Returns the
         accounts stamped."""
         if service is not None:
-            self.beat.refresh_active(service)
+            self._refresh_active(service)
         stamped = self._stamp(service)
         self.flush()
         if service is not None:
@@ -155,6 +155,14 @@ class SupabaseAgent:
     def _heartbeat_due(self) -> bool:
         last = self._last_heartbeat
         return last is None or self.clock() - last >= HEARTBEAT_INTERVAL_S
+
+    def _refresh_active(self, service: SyncService) -> None:
+        """Read back is_active; when Supabase cannot be reached the last known
+        flags stay, and the stamp is still queued for later."""
+        try:
+            self.beat.refresh_active(service)
+        except Mt5TrayError as exc:
+            log.warning("Could not read which accounts are switched on in Supabase: %s", exc)
 
     def _agent_row_due(self) -> bool:
         last = self._last_agent_row

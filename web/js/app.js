@@ -8,7 +8,6 @@
   const PROJECT_KEY = "mt5tray.dashboard.project";
   const REFRESH_MS = 60000;
   const CLOSED_SHOWN = 50;
-  const el = ns.el;
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -268,9 +267,9 @@
   function init() {
     $("signin-form").addEventListener("submit", signIn);
     $("signout").addEventListener("click", () => state.client.auth.signOut({ scope: "local" }));
-    $("change-project").addEventListener("click", () => {
+    $("change-project").addEventListener("click", async () => {
       localStorage.removeItem(PROJECT_KEY);
-      if (state.client) state.client.auth.signOut({ scope: "local" });
+      if (state.client) await state.client.auth.signOut({ scope: "local" }).catch(() => null);
       location.reload();
     });
     for (const tab of ["open", "closed"]) {
@@ -284,6 +283,5 @@
     start();
   }
 
-  ns.keyProblem = keyProblem;
   document.addEventListener("DOMContentLoaded", init);
 })(window.Mt5Dashboard = window.Mt5Dashboard || {});

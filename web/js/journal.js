@@ -125,5 +125,4 @@
 
   ns.Journal = Journal;
   ns.JournalError = JournalError;
-  ns.explain = explain;
 })(window.Mt5Dashboard = window.Mt5Dashboard || {});

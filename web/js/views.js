@@ -220,5 +220,5 @@
         el("span", { class: `key key-${s.className}` }, s.name))));
   }
 
-  ns.views = { accountCard, syncsTable, tradesTable, equityPanel, syncLine, badge };
+  ns.views = { accountCard, syncsTable, tradesTable, equityPanel };
 })(window.Mt5Dashboard = window.Mt5Dashboard || {});

@@ -98,18 +98,31 @@
     });
     state.journal = new ns.Journal(state.client);
     state.client.auth.onAuthStateChange((event) => {
-      if (event === "SIGNED_OUT") signedOut();
+      if (event === "SIGNED_OUT" && !$("journal-view").hidden) signedOut();
     });
-    state.client.auth.getSession().then(({ data }) => {
-      if (data.session) signedIn(data.session);
-      else signedOut();
-    });
+    resumeSession();
   }
 
-  function signedOut() {
+  // A session kept from an earlier visit is checked with the server (GET
+  // /auth/v1/user) before it is used: signed out elsewhere, or revoked, it
+  // ends here with a word instead of failing call by call. Offline, the
+  // kept session is used and the calls say what is wrong.
+  async function resumeSession() {
+    const { data } = await state.client.auth.getSession();
+    if (!data.session) return signedOut();
+    const { error } = await state.client.auth.getUser();
+    if (error && (error.status === 401 || error.status === 403)) {
+      await state.client.auth.signOut({ scope: "local" }).catch(() => null);
+      return signedOut("Your session has ended (signed out elsewhere, or revoked): sign in again.");
+    }
+    signedIn(data.session);
+  }
+
+  function signedOut(message) {
     clearInterval(state.timer);
     state.accounts = [];
     $("user-email").textContent = "";
+    if (message) showError("signin-error", message);
     show("signin-view");
   }
 

@@ -8,8 +8,8 @@ access-token lifetimes and inject error responses.
 
 Browsers get CORS as PostgREST sends it (cors.py). supabase-js in a page
 needed nothing else: its reads (select, eq filters, order, offset/limit from
-range()), its rpc POSTs and GETs and its password sign-in are what supabase-py
-sends too.
+range()), its rpc POSTs and GETs, its password sign-in, session check (GET
+/user) and local sign-out are what supabase-py sends too.
 """
 
 from __future__ import annotations

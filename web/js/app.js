@@ -8,6 +8,7 @@
   const PROJECT_KEY = "mt5tray.dashboard.project";
   const REFRESH_MS = 60000;
   const CLOSED_SHOWN = 50;
+  const FINAL = new Set(["done", "failed", "expired", "error"]);
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -34,12 +35,16 @@
   // A reason to refuse the key, or null. A secret key bypasses row level
   // security for every trader and must never sit in a web page.
   function keyProblem(key) {
-    if (key.startsWith("sb_secret_")) return "That is a secret key: use the project's publishable key (sb_publishable_…).";
+    if (key.startsWith("sb_secret_")) {
+      return "That is a secret key: use the project's publishable key (sb_publishable_…).";
+    }
     const parts = key.split(".");
     if (parts.length === 3) {
       try {
         const claims = JSON.parse(atob(parts[1].replace(/-/g, "+").replace(/_/g, "/")));
-        if (claims.role === "service_role") return "That is the service_role key: use the anon or publishable key.";
+        if (claims.role === "service_role") {
+          return "That is the service_role key: use the anon or publishable key.";
+        }
       } catch (_notJson) { /* not a JWT we can read: let Supabase judge it */ }
     } else if (!key.startsWith("sb_publishable_")) {
       return "That does not look like a Supabase publishable key (sb_publishable_…) or anon key.";
@@ -218,7 +223,7 @@
 
   function isBusy(accountId) {
     const current = state.syncs[accountId];
-    return Boolean(current && !["done", "failed", "expired", "error"].includes(current.status));
+    return Boolean(current && !FINAL.has(current.status));
   }
 
   // Sync Now (or, with `request`, follow one already made) until it has finished.
@@ -274,7 +279,8 @@
       $(`tab-${tab}`).setAttribute("aria-selected", String(state.tradesTab === tab));
     }
     const open = state.tradesTab === "open";
-    $("trades").replaceChildren(ns.views.tradesTable(open ? d.open : d.closed, open, d.account.currency));
+    $("trades").replaceChildren(
+      ns.views.tradesTable(open ? d.open : d.closed, open, d.account.currency));
   }
 
   function init() {
@@ -290,7 +296,8 @@
     }
     $("refresh").addEventListener("click", () => loadAccounts());
     if (!window.supabase || !window.supabase.createClient) {
-      showError("connect-error", "vendor/supabase-js/supabase.js did not load: serve the whole web/ folder.");
+      showError("connect-error",
+        "vendor/supabase-js/supabase.js did not load: serve the whole web/ folder.");
       return connectForm();
     }
     start();

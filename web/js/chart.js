@@ -100,7 +100,8 @@
       figure.append(line);
       if (s.points.length <= 60) {
         for (const p of s.points) {
-          figure.append(svg("circle", { cx: x(p.t), cy: y(p.v), r: 2.5, class: `dot ${s.className}` }));
+          figure.append(svg("circle",
+            { cx: x(p.t), cy: y(p.v), r: 2.5, class: `dot ${s.className}` }));
         }
       }
     }

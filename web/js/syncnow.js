@@ -51,10 +51,9 @@
     const parts = [];
     const f = ns.format;
     parts.push(f.plural(counts.deals_inserted || 0, "new deal"));
-    const positions = [];
-    if (counts.positions_created) positions.push(`${f.number(counts.positions_created, 0)} new`);
-    if (counts.positions_updated) positions.push(`${f.number(counts.positions_updated, 0)} updated`);
-    if (counts.positions_closed) positions.push(`${f.number(counts.positions_closed, 0)} closed`);
+    const positions = [["positions_created", "new"], ["positions_updated", "updated"],
+      ["positions_closed", "closed"]]
+      .filter(([key]) => counts[key]).map(([key, word]) => `${f.number(counts[key], 0)} ${word}`);
     if (positions.length) parts.push(`positions ${positions.join(", ")}`);
     return parts.join(" · ");
   }

@@ -6,6 +6,7 @@
 
   const el = ns.el;
   const f = ns.format;
+  const FINAL = new Set(["done", "failed", "expired", "error"]);
 
   function badge(text, tone, title) {
     return el("span", { class: `badge badge-${tone}`, title }, text);
@@ -23,7 +24,8 @@
       badges.push(badge("Agent paused", "warn", `mt5tray${host ? ` on ${host}` : ""} is paused: ` +
         "no automatic syncs, Sync Now still works"));
     } else if (state === "online") {
-      badges.push(badge("Agent online", "ok", host ? `mt5tray ${agent.version || ""} on ${host}` : null));
+      badges.push(badge("Agent online", "ok",
+        host ? `mt5tray ${agent.version || ""} on ${host}` : null));
     } else if (state === "none") {
       badges.push(badge("No agent", "muted",
         "No mt5tray install syncs this account: add it on the PC next to MetaTrader 5."));
@@ -31,9 +33,12 @@
       badges.push(badge("Agent offline", "bad",
         `No heartbeat${host ? ` from ${host}` : ""} recently: is mt5tray running on the PC?`));
     }
-    if (status.enabled === false) badges.push(badge("Switched off", "muted", "is_active = false: no agent syncs it"));
+    if (status.enabled === false) {
+      badges.push(badge("Switched off", "muted", "is_active = false: no agent syncs it"));
+    }
     if (status.terminal_connected === false) {
-      badges.push(badge("Terminal not reached", "bad", "The last sync could not reach MetaTrader 5"));
+      badges.push(badge("Terminal not reached", "bad",
+        "The last sync could not reach MetaTrader 5"));
     }
     return badges;
   }
@@ -73,7 +78,8 @@
     switch (state.status) {
       case "requesting": return line("busy", "Asking for a sync…");
       case "pending": {
-        let text = state.note || "Waiting for the agent to pick it up (it checks about once a minute)…";
+        let text = state.note ||
+          "Waiting for the agent to pick it up (it checks about once a minute)…";
         if (state.agent_state === "none") {
           text = "No agent syncs this account; the request waits up to 10 minutes for one.";
         } else if (state.agent_online === false) {
@@ -99,7 +105,7 @@
   }
 
   function accountCard(account, status, syncState, selected, handlers) {
-    const busy = Boolean(syncState && !["done", "failed", "expired", "error"].includes(syncState.status));
+    const busy = Boolean(syncState && !FINAL.has(syncState.status));
     const title = account.name || `Account ${account.login}`;
     const button = el("button", {
       class: "sync-now", type: "button", disabled: busy, "aria-busy": busy ? "true" : "false",
@@ -120,8 +126,10 @@
           account.company ? ` · ${account.company}` : "")),
       el("div", { class: "badges" }, agentBadges(account, status && !statusError ? status : null))),
     el("dl", { class: "money" },
-      el("div", {}, el("dt", {}, "Balance"), el("dd", {}, f.money(account.balance, account.currency))),
-      el("div", {}, el("dt", {}, "Equity"), el("dd", {}, f.money(account.equity, account.currency))),
+      el("div", {}, el("dt", {}, "Balance"),
+        el("dd", {}, f.money(account.balance, account.currency))),
+      el("div", {}, el("dt", {}, "Equity"),
+        el("dd", {}, f.money(account.equity, account.currency))),
       el("div", {}, el("dt", {}, "Floating"), el("dd", { class: pnlClass(account.floating_profit) },
         f.signedMoney(account.floating_profit, account.currency)))),
     statusError ? el("p", { class: "sync-bad" }, statusError) : lastSyncLine(status),
@@ -140,6 +148,14 @@
     return status.terminal_connected === false && status.stats ? status.stats.last_error : null;
   }
 
+  function sum(...values) {
+    return values.reduce((total, v) => total + Number(v || 0), 0);
+  }
+
+  function level(price) {
+    return price ? f.number(price) : "—";
+  }
+
   function pnlClass(value) {
     const n = Number(value);
     return n > 0 ? "pnl pos" : n < 0 ? "pnl neg" : "pnl";
@@ -148,16 +164,21 @@
   function table(columns, rows, empty) {
     if (!rows.length) return el("p", { class: "empty" }, empty);
     return el("div", { class: "table-wrap" }, el("table", {},
-      el("thead", {}, el("tr", {}, columns.map((c) => el("th", { class: c.num ? "num" : "" }, c.label)))),
+      el("thead", {}, el("tr", {},
+        columns.map((c) => el("th", { class: c.num ? "num" : "" }, c.label)))),
       el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((c) => {
         const value = c.render(row);
-        return el("td", { class: `${c.num ? "num" : ""} ${c.cls ? c.cls(row) : ""}`.trim() }, value);
+        const cls = `${c.num ? "num" : ""} ${c.cls ? c.cls(row) : ""}`.trim();
+        return el("td", { class: cls }, value);
       }))))));
   }
 
   function syncsTable(logs) {
-    const statusTone = { success: "ok", partial: "warn", failed: "bad", skipped: "muted", processing: "info" };
-    const positions = (r) => `+${r.positions_created || 0} / ~${r.positions_updated || 0} / −${r.positions_closed || 0}`;
+    const statusTone = {
+      success: "ok", partial: "warn", failed: "bad", skipped: "muted", processing: "info",
+    };
+    const positions = (r) =>
+      `+${r.positions_created || 0} / ~${r.positions_updated || 0} / −${r.positions_closed || 0}`;
     return table([
       { label: "Started", render: (r) => f.dateTime(r.started_at) },
       { label: "Type", render: (r) => r.sync_type },
@@ -183,13 +204,15 @@
     ];
     const columns = open ? common.concat([
       { label: "Current", num: true, render: (r) => f.number(r.current_price) },
-      { label: "SL / TP", num: true, render: (r) => `${r.sl ? f.number(r.sl) : "—"} / ${r.tp ? f.number(r.tp) : "—"}` },
-      { label: "Floating P&L", num: true, cls: (r) => pnlClass(r.floating_profit), render: (r) => money(r.floating_profit) },
+      { label: "SL / TP", num: true, render: (r) => `${level(r.sl)} / ${level(r.tp)}` },
+      { label: "Floating P&L", num: true, cls: (r) => pnlClass(r.floating_profit),
+        render: (r) => money(r.floating_profit) },
     ]) : common.concat([
       { label: "Closed", render: (r) => f.dateTime(r.close_time) },
       { label: "Close price", num: true, render: (r) => f.number(r.close_price) },
-      { label: "Costs", num: true, render: (r) => money(Number(r.commission || 0) + Number(r.swap || 0) + Number(r.fee || 0)) },
-      { label: "Net P&L", num: true, cls: (r) => pnlClass(r.net_profit), render: (r) => money(r.net_profit) },
+      { label: "Costs", num: true, render: (r) => money(sum(r.commission, r.swap, r.fee)) },
+      { label: "Net P&L", num: true, cls: (r) => pnlClass(r.net_profit),
+        render: (r) => money(r.net_profit) },
     ]);
     return table(columns, trades, open ? "No open positions." : "No closed trades yet.");
   }
@@ -199,10 +222,11 @@
   function balanceSeries(moves, currentBalance) {
     let running = 0;
     const points = moves.map((d) => {
-      running += Number(d.profit || 0) + Number(d.commission || 0) + Number(d.swap || 0) + Number(d.fee || 0);
+      running += sum(d.profit, d.commission, d.swap, d.fee);
       return { t: Date.parse(d.time), v: running };
     });
-    const offset = currentBalance === null || currentBalance === undefined ? 0 : Number(currentBalance) - running;
+    const known = currentBalance !== null && currentBalance !== undefined;
+    const offset = known ? Number(currentBalance) - running : 0;
     return points.map((p) => ({ t: p.t, v: p.v + offset }));
   }
 

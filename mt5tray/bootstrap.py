@@ -117,7 +117,11 @@ def terminal_factory(simulation: Simulation | None, secrets: KeyringSecrets) -> 
         from mt5tray.terminal import sim as simulated
 
         if simulation.scenario is not None:
-            api = simulated.from_scenario(simulation.scenario)
+            try:
+                api = simulated.from_scenario(simulation.scenario)
+            except simulated.ScenarioError as exc:  # a user's file: say what to fix, no traceback
+                raise SettingsError(f"{exc}. Fix the scenario file, or run --simulate without "
+                                    "a file for the live demo.", "Scenario file problem") from None
             # A scenario may freeze its clock for tests; a user's run happens
             # now, so ticks stay fresh and the server offset is measured.
             api.clock.utc = time.time
@@ -207,6 +211,7 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
         service_role_warning=agent.service_role_warning,
         sign_in=session.sign_in,
         sign_out=session.sign_out,
+        quarantined_uploads=agent.quarantined_uploads,
     )
     app._closers.append(agent.close)
     return agent

@@ -21,6 +21,7 @@ from mt5tray.commands import (
     status,
     sync,
     tray,
+    uploads,
 )
 from mt5tray.core.errors import Mt5TrayError, SecretStoreError, SettingsError
 from mt5tray.logs import setup_logging
@@ -38,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show progress (-v) or debug detail (-vv) on stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (sync, status, accounts, doctor, tray, login, serve_requests, autostart):
+    for module in (sync, status, accounts, doctor, tray, login, serve_requests, autostart,
+                   uploads):
         module.add_parser(commands)
     return parser
 

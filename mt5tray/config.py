@@ -140,10 +140,17 @@ class SettingsFile:
         if not self.path.exists():
             return Settings()
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            # utf-8-sig: PowerShell and older Notepad save UTF-8 with a byte-order mark.
+            data = json.loads(self.path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as exc:
             self._unreadable = True
             raise SettingsError(f"Cannot read {self.path}: {exc}") from exc
+        except RecursionError:
+            self._unreadable = True
+            raise SettingsError(
+                f"{self.path} is nested too deeply to be a settings file (arrays or objects "
+                "inside each other thousands of levels deep). Fix or delete the file; mt5tray "
+                "will not overwrite it.") from None
         except json.JSONDecodeError as exc:
             self._unreadable = True
             raise SettingsError(

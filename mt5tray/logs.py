@@ -79,6 +79,20 @@ class MemoryLogHandler(logging.Handler):
 
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class ConsoleFormatter(logging.Formatter):
+    """The console gets the message alone: a traceback goes to the log file
+    (and the log window) only, never in the user's face."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            text = super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+        return f"{text} (details in the log file)" if saved[0] or saved[1] else text
 memory_handler = MemoryLogHandler()
 
 
@@ -105,7 +119,8 @@ def setup_logging(
         handlers.append(console)
     redactor = RedactingFilter()
     for handler in handlers:
-        handler.setFormatter(logging.Formatter(_FORMAT))
+        console_only = type(handler) is logging.StreamHandler
+        handler.setFormatter((ConsoleFormatter if console_only else logging.Formatter)(_FORMAT))
         handler.addFilter(redactor)
         root.addHandler(handler)
     root.setLevel(min(level, stderr_level or level))

@@ -38,3 +38,18 @@ def test_a_missing_table_points_at_the_migrations() -> None:
                       URL, 404)
     assert isinstance(error, StoreMisconfigured)
     assert "supabase/migrations" in error.message
+
+
+@pytest.mark.parametrize("code, status, row_level", [
+    ("22P05", 400, True),   # unsupported Unicode escape sequence (a NUL in text)
+    ("22003", 400, True),   # numeric value out of range
+    ("23502", 400, True),   # not-null violation
+    ("23514", 400, True),   # check violation
+    ("23503", 409, False),  # foreign key: blames the account mapping, shared by every row
+    ("42501", 403, False),  # row level security: blames the user
+])
+def test_only_errors_that_blame_one_row_set_that_row_aside(code, status, row_level) -> None:
+    from mt5tray.store.supabase.errors import RowRejected
+
+    error = translate(APIError({"code": code, "message": "refused"}), URL, status)
+    assert isinstance(error, RowRejected) is row_level

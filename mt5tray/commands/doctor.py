@@ -105,6 +105,8 @@ def _supabase_checks(report: Report, app: App) -> None:
                      .limit(1).execute())
         session.call(lambda: session.client.table("sync_requests").select("id")
                      .limit(1).execute())
+        # the web journal's API migration (agents, request_sync, ...)
+        session.call(lambda: session.client.table("agents").select("id").limit(1).execute())
     except Mt5TrayError as exc:
         report.line("FAIL", "supabase", exc.message)
         return

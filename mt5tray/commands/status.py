@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
         uploads = app.hooks.pending_uploads
         pending = uploads() if uploads is not None else 0
         summary = status_summary(app.store, pending)
+        if app.remote is not None:
+            summary["uploads"] = app.remote.upload_state()
     finally:
         app.close()
     summary["store"] = app.store_label
@@ -68,4 +70,10 @@ def render(summary: dict[str, Any]) -> str:
         f"{t['positions_closed']} closed; {t['deals_synced']} deals; "
         f"{t['pending_uploads']} pending uploads"
     )
+    uploads = summary.get("uploads")
+    if uploads and uploads["quarantined_rows"]:
+        reasons = "; ".join(r["reason"] for r in uploads["reasons"])
+        lines.append(f"Uploads: {uploads['quarantined_rows']} row(s) set aside, not uploaded "
+                     f"({reasons}). See `mt5tray uploads status`; `mt5tray uploads requeue` "
+                     "sends them again from the journal.")
     return "\n".join(lines)

@@ -74,10 +74,11 @@ def run(args: argparse.Namespace) -> int:
             SyncType.FULL if full else SyncType.INCREMENTAL, Trigger.CLI, days, refs
         )
         upload = _upload_status(app)
+        state = app.remote.upload_state() if app.remote is not None else None
     finally:
         app.close()
     if args.json:
-        json.dump([r.to_json() for r in results], sys.stdout, indent=2)
+        json.dump([{**r.to_json(), "upload": state} for r in results], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         if simulation is not None:
@@ -93,8 +94,17 @@ def _upload_status(app) -> str | None:
     """One line on the Supabase upload (the service listener already tried it)."""
     if app.remote is None:
         return None
-    pending = app.remote.pending_uploads()
+    state = app.remote.upload_state()
+    lines = [state["last_repair"]] if state["last_repair"] else []
+    if state["quarantined_rows"]:
+        reasons = "; ".join(r["reason"] for r in state["reasons"])
+        lines.append(f"Supabase: {state['quarantined_rows']} rows set aside, not uploaded "
+                     f"({reasons}); see `mt5tray uploads status`.")
+    pending = state["pending_rows"]
     if not pending:
-        return "Supabase: everything uploaded."
-    reason = f": {app.remote.last_error}" if app.remote.last_error else ""
-    return f"Supabase: {pending} rows wait to upload{reason}"
+        lines.append("Supabase: everything else uploaded." if lines
+                     else "Supabase: everything uploaded.")
+    else:
+        reason = f": {app.remote.last_error}" if app.remote.last_error else ""
+        lines.append(f"Supabase: {pending} rows wait to upload{reason}")
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from mt5tray.core.clean import Cleaning, note_cleaning
 from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
 from mt5tray.core.models import (
@@ -67,27 +68,32 @@ class SyncEngine:
         state: AccountState | None = None
         try:
             state = self._known_inactive(request.account)
-            if state is None:  # a switched-off account is not even logged into
-                terminal = self.terminal_factory()
-                account = terminal.open(request.account)
-                result.login, result.server = account.login, account.server
-                state = self._account_state(account)
+            if state is not None:  # a switched-off account is not even logged into
+                return self._skip(result, state)
+            terminal = self.terminal_factory()
+            account = terminal.open(request.account)
+            result.login, result.server = account.login, account.server
+            state = self._account_state(account)
             result.account_id = state.account_id
             if not state.is_active:
-                result.status = SyncStatus.SKIPPED
-                result.error = ("The account is switched off (is_active = false in the "
-                                "journal); not synced.")
-                self._stamp_finished(result)
-                self.store.start_sync(self._log_row(result, state.account_id))
-                return result
+                return self._skip(result, state)
             self.store.start_sync(self._log_row(result, state.account_id))
             self._run(request, terminal, account, state, result)
         except Mt5TrayError as exc:
             self._fail(result, request.account, state, exc)
         except Exception as exc:  # a bug must not stop the other accounts
             log.exception("Unexpected error while syncing %s", request.account.describe())
-            wrapped = Mt5TrayError(f"Unexpected error ({exc!r}); see the log file.", "Sync failed")
-            self._fail(result, request.account, state, wrapped)
+            damaged = self._journal_damage()
+            wrapped = Mt5TrayError(damaged, "Journal damaged") if damaged else Mt5TrayError(
+                f"An unexpected error stopped the sync of {request.account.describe()} "
+                f"({type(exc).__name__}: {exc}); nothing from this sync was written. The details "
+                "are in the log file (mt5tray.log); if it happens again, report it with that "
+                "file.", "Sync failed")
+            ref = request.account
+            if damaged:  # its row was in the damaged file: the fresh journal gets its own
+                state = None
+                ref = AccountRef(result.login, result.server) if result.login else ref
+            self._fail(result, ref, state, wrapped)
         finally:
             if terminal is not None:
                 _close_quietly(terminal)
@@ -117,12 +123,23 @@ class SyncEngine:
         account_row = account_snapshot_row(again, reading.offset_minutes)
         account_row.update(self._health(finished, error=None, failures=0))
         account_row["last_successful_sync_at"] = finished
-        reading.batch.account_row = account_row
+        reading.batch.account_row = reading.cleaning.clean(account_row, "account")
+        reading.batch.equity_snapshot = reading.cleaning.clean(
+            equity_snapshot_row(state.account_id, again, finished), "equity snapshot")
+        note_cleaning(result, reading.cleaning, reading.batch)
         reading.batch.sync_log = self._log_row(result, state.account_id)
-        reading.batch.equity_snapshot = equity_snapshot_row(state.account_id, again, finished)
         self.store.commit_sync(reading.batch)
 
     # --- bookkeeping ---------------------------------------------------------------
+
+    def _skip(self, result: SyncResult, state: AccountState) -> SyncResult:
+        """Log a switched-off account's sync as skipped."""
+        result.account_id = state.account_id
+        result.status = SyncStatus.SKIPPED
+        result.error = "The account is switched off (is_active = false in the journal); not synced."
+        self._stamp_finished(result)
+        self.store.start_sync(self._log_row(result, state.account_id))
+        return result
 
     def _known_inactive(self, ref: AccountRef) -> AccountState | None:
         """The stored state of a configured account that is switched off."""
@@ -135,7 +152,7 @@ class SyncEngine:
         state = self.store.find_account(account.login, account.server)
         if state is None:
             row = account_snapshot_row(account, self.tuning.fallback_offset_minutes)
-            state = self.store.ensure_account(row)
+            state = self.store.ensure_account(Cleaning().clean(row, "account"))
         return state
 
     def _health(self, stamp: str, error: str | None, failures: int) -> Row:
@@ -177,6 +194,16 @@ class SyncEngine:
             self.store.record_failure(account_id, self._log_row(result, account_id), str(exc))
         except Exception:  # the store itself may be what failed
             log.exception("Could not record the failed sync of %s", ref.describe())
+
+    def _journal_damage(self) -> str | None:
+        """After an unexpected error, ask the journal to check itself (a store
+        without the check, such as a test fake, has nothing to say)."""
+        check = getattr(self.store, "check_after_error", None)
+        try:
+            return check() if check is not None else None
+        except Exception:
+            log.exception("Could not check the journal after the error")
+            return None
 
     def _account_id_for(self, ref: AccountRef) -> str | None:
         """The row of a configured account, created if needed, so that even a

@@ -38,6 +38,7 @@ def overall_health(
     uptime_s: float,
     pending_uploads: int = 0,
     grace_s: float = STARTUP_GRACE_S,
+    quarantined_uploads: int = 0,
 ) -> TrayHealth:
     """The one state for the tray, from every account's last result."""
     if busy:
@@ -61,6 +62,10 @@ def overall_health(
     partial = [r for r in known if r.status is SyncStatus.PARTIAL]
     if partial:
         return TrayHealth("warning", "Last sync was partial", partial[0].error or "")
+    if quarantined_uploads:
+        return TrayHealth("warning", f"{quarantined_uploads} rows could not be uploaded",
+                          "Supabase refused them or they could not be read; they are set "
+                          "aside and the rest keep uploading. See `mt5tray uploads status`.")
     if pending_uploads:
         return TrayHealth("warning", f"{pending_uploads} rows waiting to upload")
     return TrayHealth("ok", "Journal up to date")

@@ -9,6 +9,7 @@ bootstrap fills in as `App.hooks`:
     poll_remote_requests() -> object   answer "sync now" from the web app
     heartbeat() -> object              tell the web app the agent is alive
     pending_uploads() -> int           rows waiting in the outbox
+    quarantined_uploads() -> int       rows set aside: they cannot be sent as they are
     signed_in_user() -> str | None     e-mail of the Supabase session
     service_role_warning() -> str | None   set when a service-role key is in use
     sign_in(email, password) -> object / sign_out() -> object
@@ -36,10 +37,15 @@ class OptionalJobs:
     service_role_warning: Callable[[], str | None] | None = None
     sign_in: Callable[[str, str], object] | None = None
     sign_out: Callable[[], object] | None = None
+    quarantined_uploads: Callable[[], int] | None = None
 
     def pending(self) -> int:
         """Pending uploads, 0 when unknown; never raises (it feeds the tooltip)."""
         return int(_quiet(self.pending_uploads, 0) or 0)
+
+    def quarantined(self) -> int:
+        """Rows set aside (never uploaded as they are), 0 when unknown; never raises."""
+        return int(_quiet(self.quarantined_uploads, 0) or 0)
 
     def user(self) -> str | None:
         return _quiet(self.signed_in_user, None)

@@ -187,6 +187,8 @@ class SyncResult:
     # on the schedule cannot fix it, and a bad password retried every few
     # minutes can get the account locked by the broker.
     needs_action: bool = False
+    # What was cleaned on the way in (core/clean.py): NULs removed, NaN/inf as NULL.
+    cleaned: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -208,6 +210,7 @@ class SyncResult:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "duration_ms": self.duration_ms,
             "error": self.error,
+            "cleaned": dict(self.cleaned),
         }
 
     def summary(self) -> str:
@@ -221,6 +224,8 @@ class SyncResult:
             f"{c.deals_inserted} new deals, {c.trades_upserted} trades written, "
             f"positions {c.positions_created} opened / {c.positions_updated} updated / "
             f"{c.positions_closed} closed" + (f" (warning: {self.error})" if self.error else "")
+            + (f" ({self.cleaned['nul_characters_removed']} NUL characters removed from text)"
+               if self.cleaned.get("nul_characters_removed") else "")
         )
 
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from mt5tray.core.clean import Cleaning
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.ledger import (
     TRADE_COLUMNS,
@@ -28,6 +29,7 @@ from mt5tray.core.models import (
     SyncCounts,
     SyncStatus,
     SyncType,
+    TerminalDeal,
     TerminalPosition,
 )
 from mt5tray.core.plan import ReadWindow
@@ -49,6 +51,7 @@ class Reading:
     status: SyncStatus = SyncStatus.SUCCESS
     warning: str | None = None
     incomplete_positions: list[int] = field(default_factory=list)
+    cleaning: Cleaning = field(default_factory=Cleaning)
 
 
 def measure_offset(
@@ -91,7 +94,12 @@ def read_account(
         log.info("Server clock offset not measurable now; using %+d min", offset)
     synced_at = utc_iso_from_ms(int(clock() * 1000))
     account_id = state.account_id
-    rows = {d.ticket: deal_row(d, account_id, offset, synced_at) for d in raw_deals}
+    cleaning = Cleaning()
+
+    def to_row(deal: TerminalDeal) -> Row:
+        return cleaning.clean(deal_row(deal, account_id, offset, synced_at), f"deal {deal.ticket}")
+
+    rows = {d.ticket: to_row(d) for d in raw_deals}
     known = store.known_deal_tickets(account_id, rows)
     new_deals = {t: r for t, r in rows.items() if t not in known}
 
@@ -107,9 +115,10 @@ def read_account(
     by_position = _deals_by_position(store, account_id, touched, rows)
     incomplete = _fill_from_terminal(
         terminal, by_position, touched, positions, known_open, known,
-        new_deals, lambda d: deal_row(d, account_id, offset, synced_at),
+        new_deals, to_row,
     )
-    trades = _changed_trades(store, account_id, by_position, touched, positions, offset)
+    trades = _changed_trades(store, account_id, by_position, touched, positions, offset,
+                             cleaning)
     counts.deals_inserted = len(new_deals)
     counts.trades_upserted = len(trades)
 
@@ -123,7 +132,7 @@ def read_account(
         sync_log={},
         newest_deal_time_msc=max(newest, state.newest_deal_time_msc or 0),
     )
-    reading = Reading(batch=batch, counts=counts, offset_minutes=offset)
+    reading = Reading(batch=batch, counts=counts, offset_minutes=offset, cleaning=cleaning)
     if incomplete:
         reading.incomplete_positions = sorted(incomplete)
         reading.status = SyncStatus.PARTIAL
@@ -186,6 +195,7 @@ def _changed_trades(
     touched: set[int],
     positions: dict[int, TerminalPosition],
     offset: int,
+    cleaning: Cleaning,
 ) -> list[Row]:
     """Rebuilt trades that differ from the stored ones (only those are written)."""
     previous = store.trades_by_ticket(account_id, touched)
@@ -195,8 +205,9 @@ def _changed_trades(
         if not deals and position_id not in positions:
             continue  # nothing known about it at all: leave the stored row alone
         old = previous.get(position_id)
-        trade = build_trade(account_id, position_id, deals, positions.get(position_id),
-                            offset, old)
+        trade = cleaning.clean(build_trade(account_id, position_id, deals,
+                                           positions.get(position_id), offset, old),
+                               f"trade {position_id}")
         if old is None or any(old.get(c) != trade[c] for c in TRADE_COLUMNS):
             changed.append(trade)
     return changed

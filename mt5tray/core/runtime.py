@@ -95,7 +95,8 @@ class Runtime:
 
     def health(self) -> TrayHealth:
         return overall_health(self.results(), self.service.busy, self.service.paused,
-                              self.uptime_s(), self.hooks.pending(), self.grace_s)
+                              self.uptime_s(), self.hooks.pending(), self.grace_s,
+                              self.hooks.quarantined())
 
     def next_sync_at(self) -> datetime | None:
         return self.scheduler.next_sync_at()

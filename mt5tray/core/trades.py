@@ -9,6 +9,7 @@ position's deals so the result does not depend on which window was read.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,9 +47,21 @@ class _Fold:
     last_exit: Row | None = None
 
 
+def _amounts(deal: Row) -> Row:
+    """A stored deal whose amount the terminal gave as NaN/inf holds NULL
+    (core/clean.py): it counts as NaN, so every sum it enters is unknown
+    (stored NULL too) rather than silently wrong."""
+    if all(deal[k] is not None for k in _AMOUNTS):
+        return deal
+    return {**deal, **{k: math.nan for k in _AMOUNTS if deal[k] is None}}
+
+
+_AMOUNTS = ("commission", "swap", "fee", "volume", "price", "profit")
+
+
 def _fold_deals(deals: list[Row]) -> _Fold:
     fold = _Fold(entries=_Leg(), exits=_Leg())
-    for deal in deals:
+    for deal in map(_amounts, deals):
         fold.commission += deal["commission"]
         fold.swap += deal["swap"]
         fold.fee += deal["fee"]

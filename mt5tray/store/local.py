@@ -22,6 +22,7 @@ from typing import Any
 from mt5tray.core.errors import StoreUnavailable
 from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
 from mt5tray.core.models import AccountState, Row, SyncBatch
+from mt5tray.store import journal_integrity
 from mt5tray.store.local_schema import migrate
 
 CommitHook = Callable[[sqlite3.Connection, SyncBatch], None]
@@ -72,20 +73,45 @@ class LocalStore:
         self.on_commit = on_commit
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            migrate(self._conn)
+            # Issue 8: a damaged file is moved aside and a fresh journal started.
+            self.damage_note = journal_integrity.set_aside_if_damaged(self.path)
+            self._conn = self._connect()
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(
                 f"Cannot open the local journal {self.path}: {exc}. Check that the folder "
                 "is writable and the disk is not full.",
             ) from exc
         self._lock = threading.RLock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+        return conn
+
+    def check_after_error(self) -> str | None:
+        """After an unexpected error: if the journal file is damaged, move it
+        aside, start a fresh one and return the message saying so."""
+        with self._lock:
+            problem = journal_integrity.problem_of(self._conn)
+            if problem is None:
+                return None
+            self._conn.close()
+            try:
+                moved = journal_integrity.move_aside(self.path)
+            except OSError as exc:  # held open elsewhere: keep using it, say what to do
+                self._conn = self._connect()
+                return (f"The journal file {self.path} is damaged ({problem}) and could not "
+                        f"be moved aside ({exc.strerror or exc}). Quit every mt5tray and run "
+                        "it again to start a fresh journal.")
+            self._conn = self._connect()
+            self.damage_note = journal_integrity.damaged_message(self.path, moved, problem)
+        journal_integrity.log.error("%s", self.damage_note)
+        return self.damage_note
 
     # --- plumbing ---------------------------------------------------------------
 

@@ -120,16 +120,42 @@ CREATE TABLE remote_accounts (
 );
 """
 
-# v3 (issue 12): this install's identity, the key of its heartbeat row in the
+# v3 (issue 8, poison rows): outbox entries (or single rows) that cannot be
+# sent, set aside with the reason so the rest keep flowing; and a canary
+# sealed with the outbox key, which tells a replaced key from a damaged entry.
+_V3_QUARANTINE = """
+CREATE TABLE outbox_quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    nonce BLOB,
+    payload BLOB,
+    cause TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    quarantined_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolution TEXT
+);
+CREATE INDEX outbox_quarantine_open ON outbox_quarantine (resolved_at);
+
+CREATE TABLE outbox_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    nonce BLOB NOT NULL,
+    payload BLOB NOT NULL
+);
+"""
+
+# v4 (issue 12): this install's identity, the key of its heartbeat row in the
 # Supabase `agents` table (one row, created on first use).
-_V3 = """
+_V4_AGENT_INSTALL = """
 CREATE TABLE agent_install (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AGENT_INSTALL]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

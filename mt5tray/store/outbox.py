@@ -17,6 +17,7 @@ objects, and twice as fast to seal and open.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,7 +31,10 @@ from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
 from mt5tray.core.models import Row, SyncBatch
 from mt5tray.store.local import ACCOUNT_COLUMNS as LOCAL_ACCOUNT_COLUMNS
 from mt5tray.store.local import EQUITY_COLUMNS, SYNC_LOG_COLUMNS, LocalStore, now_iso
-from mt5tray.store.outbox_crypto import OutboxCipher
+from mt5tray.store.outbox_crypto import OutboxCipher, UndecryptableEntry
+from mt5tray.store.quarantine import CORRUPT, Quarantine
+
+log = logging.getLogger(__name__)
 
 # Rows per outbox entry and per upload request unless settings say otherwise
 # (settings.supabase.batch_size, whose default is the same).
@@ -89,6 +93,7 @@ class Outbox:
         self._store = store
         self.cipher = cipher
         self.chunk_rows = max(chunk_rows, 1)
+        self.quarantine = Quarantine(store, cipher)
 
     # --- queueing (inside the caller's transaction) ------------------------------
 
@@ -131,21 +136,42 @@ class Outbox:
 
     def take(self, max_rows: int, after_id: int = 0) -> list[OutboxEntry]:
         """The oldest entries after `after_id`, in order, up to about `max_rows`
-        rows (at least one)."""
+        rows (at least one). An entry that cannot be read is set aside
+        (quarantine.py) and the next one taken: one bad entry never blocks
+        the queue."""
         entries: list[OutboxEntry] = []
         total = 0
-        for row in self._store.query(
-            "SELECT id, kind, account_id, row_count, nonce, payload FROM outbox WHERE id > ? "
-            "ORDER BY id LIMIT ?", (after_id, max(max_rows // self.chunk_rows, 1) + 16)
-        ):
-            if entries and total + row["row_count"] > max_rows:
-                break
+        limit = max(max_rows // self.chunk_rows, 1) + 16
+        while True:
+            found = self._store.query(
+                "SELECT id, kind, account_id, row_count, nonce, payload FROM outbox WHERE id > ? "
+                "ORDER BY id LIMIT ?", (after_id, limit))
+            for row in found:
+                if entries and total + row["row_count"] > max_rows:
+                    return entries
+                after_id = row["id"]
+                rows = self._open(row)
+                if rows is None:
+                    continue
+                entries.append(OutboxEntry(row["id"], row["kind"], row["account_id"], rows))
+                total += row["row_count"]
+            if entries or len(found) < limit:
+                return entries
+
+    def _open(self, row: sqlite3.Row) -> list[Row] | None:
+        """An entry's rows, or None once it was set aside as unreadable."""
+        try:
             payload = self.cipher.open(row["nonce"], row["payload"],
                                        _aad(row["kind"], row["account_id"]))
-            entries.append(OutboxEntry(row["id"], row["kind"], row["account_id"],
-                                       _rows(payload)))
-            total += row["row_count"]
-        return entries
+            return _rows(payload)
+        except UndecryptableEntry:
+            cause, reason = self.quarantine.cause_of_unreadable()
+        except (ValueError, KeyError, TypeError) as exc:  # decrypted, but not our format
+            cause, reason = CORRUPT, f"the entry is damaged (its payload does not parse: {exc})"
+        log.warning("Outbox entry %d (%d %s rows of account %s) set aside: %s", row["id"],
+                    row["row_count"], row["kind"], row["account_id"], reason)
+        self.quarantine.set_aside_entry(row, cause, reason)
+        return None
 
     def acknowledge(self, ids: Sequence[int]) -> None:
         """Supabase has these entries: drop them."""

@@ -13,6 +13,7 @@ plaintext.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import threading
 from typing import Any
@@ -26,6 +27,13 @@ from mt5tray.core.ports import SecretStore
 
 OUTBOX_KEY_NAME = "outbox-key"
 _NONCE_BYTES = 12
+
+
+class UndecryptableEntry(SecretStoreError):
+    """A payload that does not open under the current key: sealed with another
+    key, or damaged. The outbox sets such an entry aside (store/quarantine.py)."""
+
+    title = "Upload entry unreadable"
 
 
 class OutboxCipher:
@@ -47,15 +55,20 @@ class OutboxCipher:
             if self._aead is None:
                 stored = self._secrets.get(self._key_name)
                 if stored:
-                    key = base64.urlsafe_b64decode(stored.encode("ascii"))
+                    try:
+                        key = base64.urlsafe_b64decode(stored.encode("ascii"))
+                    except (binascii.Error, UnicodeEncodeError):
+                        key = b""  # not base64: refused below like any wrong key
                 else:
                     key = AESGCM.generate_key(bit_length=256)
                     self._secrets.set(self._key_name,
                                       base64.urlsafe_b64encode(key).decode("ascii"))
                 if len(key) != 32:
                     raise SecretStoreError(
-                        f"The keyring entry {self._key_name!r} is not a 256-bit key; delete it "
-                        "(rows waiting for upload are then lost) and restart."
+                        f"The keyring entry {self._key_name!r} (service mt5tray) is not a "
+                        "256-bit outbox key in base64. Delete that entry in the OS keyring and "
+                        "run mt5tray again: it creates a new key, and rows that waited for "
+                        "upload are queued again from the local journal."
                     )
                 self._aead = AESGCM(key)
             return self._aead
@@ -69,8 +82,9 @@ class OutboxCipher:
         try:
             plain = self._cipher().decrypt(nonce, payload, aad)
         except InvalidTag as exc:
-            raise SecretStoreError(
-                "A row waiting for upload cannot be decrypted: the outbox key in the keyring "
-                "changed. Run `mt5tray sync --full` to queue the history again."
+            raise UndecryptableEntry(
+                "A row waiting for upload cannot be decrypted (the outbox key in the keyring "
+                "changed, or the entry is damaged); it is set aside and queued again from the "
+                "journal (`mt5tray uploads status`)."
             ) from exc
         return orjson.loads(plain)

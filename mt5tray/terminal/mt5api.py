@@ -40,6 +40,12 @@ INT32_MAX = 2**31 - 1
 PasswordGetter = Callable[[int, str | None], str | None]
 
 _API_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+# API objects whose 2038 date limit was already logged: said once, not every sync.
+_SAID_2038: weakref.WeakSet[Any] = weakref.WeakSet()
+DATE_LIMIT_WARNING = (
+    "The sync window reaches past 2038-01-19 03:14:07 (server clock), the latest date the "
+    "MetaTrader5 package can pass to the terminal (it reads dates as a signed 32-bit number; "
+    "mt5-api.md section 1.1): deals dated after it cannot be read by date and are not synced.")
 _API_LOCKS_GUARD = threading.Lock()
 
 
@@ -83,9 +89,20 @@ class Mt5ApiTerminal:
         return [TerminalPosition(*p) for p in found]
 
     def deals(self, date_from: int, date_to: int) -> list[TerminalDeal]:
+        if date_to >= INT32_MAX:
+            self._say_date_limit_once()
         found = self._on_worker(self._data, "history_deals_get", _clamp(date_from),
                                 _clamp(date_to))
         return [TerminalDeal(*d) for d in found]
+
+    def _say_date_limit_once(self) -> None:
+        try:
+            first = self._api not in _SAID_2038
+            _SAID_2038.add(self._api)
+        except TypeError:  # not weak-referenceable: say it every time rather than never
+            first = True
+        if first:
+            log.warning("%s", DATE_LIMIT_WARNING)
 
     def position_deals(self, position_id: int) -> list[TerminalDeal]:
         found = self._on_worker(self._data, "history_deals_get", position=int(position_id))

@@ -59,3 +59,26 @@ def test_entries_queued_in_the_first_format_still_read(tmp_path, memory_keyring)
         assert entries[0].rows == old_rows
     finally:
         store.close()
+
+
+def test_a_damaged_entry_is_set_aside_and_the_entries_after_it_still_come(
+        tmp_path, memory_keyring) -> None:
+    store = OutboxingStore(tmp_path / "state.db", OutboxCipher(KeyringSecrets()), chunk_rows=2)
+    try:
+        with store.transaction() as conn:
+            store.outbox.enqueue(conn, "deals", ACCOUNT, [_deal(t) for t in range(1, 7)])
+        first, damaged, last = (r[0] for r in store.query("select id from outbox order by id"))
+        (payload,) = store.query("select payload from outbox where id = ?", (damaged,))[0]
+        flipped = bytes([payload[0] ^ 0x80]) + bytes(payload[1:])
+        with store.transaction() as conn:
+            conn.execute("update outbox set payload = ? where id = ?", (flipped, damaged))
+
+        entries = store.outbox.take(100)
+
+        assert [e.id for e in entries] == [first, last]
+        assert [r["ticket"] for e in entries for r in e.rows] == [1, 2, 5, 6]
+        (aside,) = store.outbox.quarantine.open_entries()
+        assert (aside.kind, aside.row_count, aside.cause) == ("deals", 2, "corrupt")
+        assert store.pending_uploads() == 4  # set-aside rows no longer count as pending
+    finally:
+        store.close()

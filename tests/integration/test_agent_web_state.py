@@ -96,8 +96,15 @@ def test_an_account_switched_off_in_the_web_journal_is_skipped(pg, pc) -> None:
     ref = pc.app.service.accounts()[0]
     _switch(pc, LOGIN_A, False)
     agent(pc.app).heartbeat(pc.app.service)  # reads the web app's flag back
+    real_terminal = pc.app.engine.terminal_factory
+
+    def no_login() -> Any:
+        raise AssertionError("a switched-off account must not be logged into")
+
+    pc.app.engine.terminal_factory = no_login
     result = pc.app.service.sync_one(ref, SyncType.INCREMENTAL, Trigger.SCHEDULE)
     assert result.status is SyncStatus.SKIPPED and "is_active = false" in (result.error or "")
+    pc.app.engine.terminal_factory = real_terminal
 
     logs = remote_rows(pg, "sync_logs", pc.user.id, "started_at")
     assert (logs[-1]["status"], logs[-1]["trigger"]) == ("skipped", "schedule")
@@ -241,3 +248,21 @@ def test_the_tray_hook_and_serve_requests_tick_write_the_agents_row(pg, pc) -> N
     assert report.error is None
     (row,) = _agent_rows(pc)
     assert row["account_ids"] == [pc.accounts[LOGIN_A]]
+
+
+def test_doctor_names_a_database_without_the_web_api_migration(pg, pc, capsys) -> None:
+    from mt5tray.commands.doctor import Report, _supabase_checks
+
+    def doctor_supabase_line() -> str:
+        _supabase_checks(Report(), pc.app)
+        return capsys.readouterr().out.strip().splitlines()[-1]
+
+    assert doctor_supabase_line().startswith("[OK  ] supabase:")
+    with pg.connect() as conn:  # as if `supabase db push` had not brought this migration
+        conn.execute("alter table agents rename to agents_hidden")
+    try:
+        line = doctor_supabase_line()
+        assert line.startswith("[FAIL] supabase:") and "schema is missing or outdated" in line
+    finally:
+        with pg.connect() as conn:
+            conn.execute("alter table agents_hidden rename to agents")

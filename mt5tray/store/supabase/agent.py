@@ -11,6 +11,7 @@ on the scheduler's worker thread.
     agent.heartbeat(svc)       read back is_active, stamp the accounts it syncs,
                                upload, write its `agents` row (heartbeat.py)
     agent.pending_uploads()    rows waiting in the outbox
+    agent.upload_state()       pending, set-aside (quarantined) rows, last error
     agent.signed_in_user()     email of the signed-in user, or None
     agent.service_role_warning()  text to show when a secret key is configured
 """
@@ -22,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mt5tray.core.engine import AgentInfo
 from mt5tray.core.errors import Mt5TrayError
@@ -136,6 +138,20 @@ class SupabaseAgent:
 
     def pending_uploads(self) -> int:
         return self.store.pending_uploads()
+
+    def quarantined_uploads(self) -> int:
+        """Rows set aside because they cannot be sent (store/quarantine.py)."""
+        return int(self.store.outbox.quarantine.summary()["quarantined_rows"])
+
+    def upload_state(self) -> dict[str, Any]:
+        """What `sync --json`, `status` and `uploads status` report, so a
+        script can tell that nothing reached Supabase."""
+        return {
+            "pending_rows": self.pending_uploads(),
+            **self.store.outbox.quarantine.summary(),
+            "last_error": str(self.last_error) if self.last_error else None,
+            "last_repair": self.flusher.repair.last_message,
+        }
 
     def signed_in_user(self) -> str | None:
         """The signed-in email, or None when not signed in. No network: safe

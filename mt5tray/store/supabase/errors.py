@@ -45,6 +45,26 @@ class BatchTooLarge(StoreUnavailable):
     same batch would fail again, so the flusher sends it in halves instead."""
 
 
+class RowRejected(StoreRejected):
+    """PostgreSQL refused the data itself (SQLSTATE class 22, data exception,
+    e.g. 22P05 untranslatable character; or class 23, a constraint, except
+    23503): one row of the batch is at fault, not the connection or the user.
+    The flusher narrows the batch down to that row and sets it aside."""
+
+    title = "Upload refused"
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def row_level(code: str) -> bool:
+    """SQLSTATEs that blame a row (PostgreSQL Appendix A, classes 22 and 23).
+    23503 (foreign key) is left out: it blames the account mapping, which
+    every row of that account shares."""
+    return code[:2] in ("22", "23") and code != "23503"
+
+
 class StatusTracker:
     """Remembers, per thread, the status of the last HTTP response."""
 
@@ -128,6 +148,8 @@ def _from_api_error(exc: APIError, url: str, status: int | None) -> Mt5TrayError
     if code == "23503":
         return StoreRejected(f"Supabase refused a row that points at an account it does not "
                              f"know for this user ({message}).")
+    if row_level(code):
+        return RowRejected(f"Supabase refused the row: {detail}", code)
     if status is not None and (status >= 500 or status == 429):
         return StoreUnavailable(f"Supabase is having trouble (HTTP {status}: {detail}); rows "
                                 "wait locally and are sent later.")

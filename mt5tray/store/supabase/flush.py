@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from postgrest.types import ReturnMethod
@@ -38,7 +38,9 @@ from mt5tray.store.outbox import (
     OutboxEntry,
     rows_by_kind,
 )
-from mt5tray.store.supabase.errors import BatchTooLarge, TokenRejected
+from mt5tray.store.outbox_repair import OutboxRepair
+from mt5tray.store.quarantine import REFUSED
+from mt5tray.store.supabase.errors import BatchTooLarge, RowRejected, TokenRejected
 from mt5tray.store.supabase.session import SupabaseSession
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,9 @@ class _Round:
 
     entries: list[OutboxEntry]
     jobs: list[tuple[str, list[Row], str]]  # (table, rows, on_conflict)
+    local_ids: dict[str, str] = field(default_factory=dict)  # remote account id -> local
+    # Single rows Supabase refused (table, remote row, reason): set aside, not retried.
+    rejected: list[tuple[str, Row, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -79,14 +84,18 @@ class SupabaseFlusher:
         self.current_batch_rows = self.batch_size
         self._timed_out = False
         self._backfilled_for: tuple[str, str] | None = None  # (project, user) checked
+        self.repair = OutboxRepair(outbox)
 
-    def flush(self) -> int:
+    def flush(self, _repair_again: bool = True) -> int:
         """Send everything waiting; returns the rows acknowledged. Raises the
-        typed error that stopped it (the rest stays queued).
+        typed error that stopped it (the rest stays queued). Entries that
+        cannot be read are set aside and re-queued from the journal, before
+        and after (outbox_repair.py); rows Supabase refuses are set aside.
 
         Rounds go one after another (a row's later version never overtakes an
         earlier one), but the next round is read, decrypted and merged while
         the current one is on the wire."""
+        self.repair.run()
         sent = 0
         with self._lock, ThreadPoolExecutor(self.parallel,
                                             thread_name_prefix="supabase-upload") as pool:
@@ -95,7 +104,8 @@ class SupabaseFlusher:
             while current is not None:
                 # Child batches are independent once the round's accounts exist
                 # (keys are unique after merging), so they travel side by side.
-                futures = [pool.submit(self._upsert, *job) for job in current.jobs]
+                futures = [pool.submit(self._upsert, *job, current.rejected)
+                           for job in current.jobs]
                 try:
                     upcoming = self._prepare(after_id=current.entries[-1].id)
                 finally:
@@ -103,6 +113,8 @@ class SupabaseFlusher:
                 current = upcoming
             if not self._timed_out and self.current_batch_rows < self.batch_size:
                 self.current_batch_rows = min(self.current_batch_rows * 2, self.batch_size)
+        if self.repair.run().entries and _repair_again:  # set aside during this flush
+            sent += self.flush(_repair_again=False)
         if sent:
             log.info("Uploaded %d rows to Supabase", sent)
         return sent
@@ -122,7 +134,7 @@ class SupabaseFlusher:
 
     # --- one round -----------------------------------------------------------------------
 
-    def _prepare(self, after_id: int) -> _Round | None:
+    def _prepare(self, after_id: int, retry: bool = True) -> _Round | None:
         """The next round after `after_id`, its accounts already upserted."""
         entries = self.outbox.take(self.round_rows, after_id)
         if not entries:
@@ -130,7 +142,14 @@ class SupabaseFlusher:
         user_id, _ = self.with_retries(self.session.user)
         self._backfill_once_for(user_id)  # its entries come after these: later rounds
         merged = rows_by_kind(entries)
-        ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
+        try:
+            ids = self._remote_account_ids(entries, merged["trading_accounts"], user_id)
+        except RowRejected as exc:
+            queued = [e for e in entries if e.kind == "trading_accounts"]
+            if not retry or not queued:
+                raise  # the journal's own account row is refused: nothing to set aside
+            self._set_aside_entries(queued, exc.message)
+            return self._prepare(after_id, retry=False)
         jobs = []
         for table in CHILD_TABLES:
             rows = [self._remote_row(row, ids, user_id) for row in merged[table].values()]
@@ -138,12 +157,14 @@ class SupabaseFlusher:
             size = self.current_batch_rows
             for start in range(0, len(rows), size):
                 jobs.append((table, rows[start : start + size], conflict))
-        return _Round(entries, jobs)
+        return _Round(entries, jobs, {remote: local for local, remote in ids.items()})
 
     def _settle(self, done: _Round, futures: list[Future[None]]) -> int:
         """Wait for a round's upserts; acknowledge it only if all succeeded."""
         for future in futures:
             future.result()
+        if done.rejected:
+            self._set_aside(done)
         self.outbox.acknowledge([e.id for e in done.entries])
         return done.rows
 
@@ -180,13 +201,53 @@ class SupabaseFlusher:
         # checks it once per request instead of evaluating auth.uid() per row.
         return {**row, "account_id": ids[row["account_id"]], "user_id": user_id}
 
-    def _upsert(self, table: str, rows: list[Row], conflict: str) -> None:
+    def _set_aside_entries(self, entries: list[OutboxEntry], reason: str) -> None:
+        """Queued account rows Supabase refused: set aside whole (the journal
+        row is sent again by the round, or by `mt5tray uploads requeue`)."""
+        ids = [e.id for e in entries]
+        marks = ",".join("?" * len(ids))
+        for row in self.outbox._store.query(
+                "SELECT id, kind, account_id, row_count, nonce, payload FROM outbox "
+                f"WHERE id IN ({marks})", ids):
+            self.outbox.quarantine.set_aside_entry(row, REFUSED, reason)
+        log.warning("Set aside %d queued account row(s) that Supabase refused: %s",
+                    len(ids), reason)
+
+    def _set_aside(self, done: _Round) -> None:
+        """Quarantine the rows Supabase refused, as journal rows (local ids)."""
+        by_account: dict[tuple[str, str, str], list[Row]] = {}
+        for table, row, reason in done.rejected:
+            local = str(done.local_ids.get(row["account_id"], row["account_id"]))
+            clean = {k: v for k, v in row.items() if k != "user_id"}
+            clean["account_id"] = local
+            by_account.setdefault((table, local, reason), []).append(clean)
+        with self.outbox._store.transaction() as conn:
+            for (table, local, reason), rows in by_account.items():
+                self.outbox.quarantine.set_aside_rows(conn, table, local, rows, reason)
+        for (table, local, reason), rows in by_account.items():
+            log.warning("Set aside %d %s row(s) of account %s that Supabase refused: %s. "
+                        "The others were uploaded; `mt5tray uploads requeue` sends them again "
+                        "once the cause is fixed.", len(rows), table, local, reason)
+
+    def _upsert(self, table: str, rows: list[Row], conflict: str,
+                rejected: list[tuple[str, Row, str]] | None = None) -> None:
         """Upsert one batch; a batch that times out is sent again in halves
-        (down to single rows, which are retried like any transient failure)."""
+        (down to single rows, which are retried like any transient failure).
+        A batch Supabase refuses for a row's data is narrowed down the same
+        way to the rows at fault, which go to `rejected`."""
         try:
             self.with_retries(lambda: self.session.client.table(table).upsert(
                 rows, on_conflict=conflict, returning=ReturnMethod.minimal,
                 default_to_null=True).execute(), split_batches=len(rows) > 1)
+        except RowRejected as exc:
+            if rejected is None:
+                raise
+            if len(rows) == 1:
+                rejected.append((table, rows[0], exc.message))
+                return
+            half = len(rows) // 2
+            self._upsert(table, rows[:half], conflict, rejected)
+            self._upsert(table, rows[half:], conflict, rejected)
         except BatchTooLarge:
             if len(rows) <= 1:
                 raise
@@ -195,8 +256,8 @@ class SupabaseFlusher:
             self.current_batch_rows = min(self.current_batch_rows, half)
             log.warning("Supabase timed out on %d %s rows; sending them as %d and %d",
                         len(rows), table, half, len(rows) - half)
-            self._upsert(table, rows[:half], conflict)
-            self._upsert(table, rows[half:], conflict)
+            self._upsert(table, rows[:half], conflict, rejected)
+            self._upsert(table, rows[half:], conflict, rejected)
 
     # --- retries -------------------------------------------------------------------------
 

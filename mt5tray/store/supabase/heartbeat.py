@@ -24,8 +24,6 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from postgrest.types import ReturnMethod
-
 from mt5tray.core.engine import AgentInfo
 from mt5tray.core.scheduler import HOOK_INTERVALS_S
 from mt5tray.core.service import SyncService
@@ -130,7 +128,7 @@ class AgentHeartbeat:
             "started_at": self.started_at,
         }
         self.flusher.with_retries(lambda: self.session.client.table("agents").upsert(
-            row, on_conflict=AGENT_CONFLICT, returning=ReturnMethod.minimal).execute())
+            row, on_conflict=AGENT_CONFLICT).execute())
         return row
 
     def _remote_ids(self, local_ids: list[str]) -> dict[str, str]:

@@ -136,6 +136,9 @@ class QueryCalls:
         timeline: Timeline = getattr(self.broker, which)
         try:
             if len(args) == 2:  # by range: ticket= and position= are ignored
+                # to_epoch refuses dates past 2038-01-19 03:14:07 as the wheel does
+                # (mt5-api.md 1.1, PyLong_AsLong is 32-bit on Windows), so a deal
+                # dated later is out of every by-date query's reach.
                 found = timeline.between(to_epoch(args[0]), to_epoch(args[1]))
                 if group is not None:
                     matches = group_matcher(group)

@@ -5,7 +5,8 @@
 #
 # 1. Debian packages (as root): PostgreSQL 15, Xvfb + a tray host (trayer),
 #    Qt's runtime libraries, gnome-keyring (a real Secret Service keyring),
-#    binutils for PyInstaller. Skipped when already installed.
+#    binutils for PyInstaller, Chromium and its driver for the dashboard's
+#    browser test. Skipped when already installed.
 # 2. A virtualenv (.venv, or $MT5TRAY_VENV) with the project and its test extra.
 # 3. The PyInstaller build check (tests/build_check.sh): build, start, quit.
 # 4. pytest inside a private D-Bus session with an unlocked gnome-keyring, so
@@ -22,6 +23,7 @@ PACKAGES=(
   libxcb-xkb1 libxcb-render-util0 libxcb-image0 libxcb-randr0
   gnome-keyring dbus-x11 libsecret-tools
   binutils
+  chromium chromium-driver
 )
 
 missing=()

@@ -5,6 +5,11 @@
 ThreadingHTTPServer in a background thread. Tests can stop and restart it on
 the same port (an outage mid-sync), count the requests it served, shorten
 access-token lifetimes and inject error responses.
+
+Browsers get CORS as PostgREST sends it (cors.py). supabase-js in a page
+needed nothing else: its reads (select, eq filters, order, offset/limit from
+range()), its rpc POSTs and GETs, its password sign-in, session check (GET
+/user) and local sign-out are what supabase-py sends too.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from . import cors
 from .auth import AuthService, create_user
 from .db import Database
 from .errors import HttpError, Response
@@ -171,6 +177,8 @@ class Gateway:
                  body: bytes) -> Response:
         parts = urlsplit(target)
         params = parse_qsl(parts.query, keep_blank_values=True)
+        if cors.is_preflight(method, headers):  # a browser's, before supabase-js calls
+            return cors.preflight(headers)
         try:
             fault = self._take_fault(parts.path, body)
             if fault is not None:
@@ -277,14 +285,14 @@ class _Handler(BaseHTTPRequestHandler):
                                            "details": None, "hint": None})
         gateway.record(self.command, self.path, response.status)
         self.send_response(response.status)
-        for name, value in response.headers.items():
+        for name, value in {**response.headers, **cors.response_headers(headers)}.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PATCH = do_DELETE = do_HEAD = do_PUT = _serve
+    do_GET = do_POST = do_PATCH = do_DELETE = do_HEAD = do_PUT = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass

@@ -29,6 +29,7 @@ from mt5tray.secrets import KeyringSecrets, mt5_password_key
 from mt5tray.store.local import LocalStore
 
 if TYPE_CHECKING:
+    from mt5tray.core.watch import Watcher
     from mt5tray.store.supabase.agent import SupabaseAgent
     from mt5tray.store.supabase.session import SupabaseSession
 
@@ -182,6 +183,17 @@ def build_app(
     if session is not None:
         attach_supabase(app, session)
     return app
+
+
+def build_watcher(app: App) -> Watcher:
+    """Watch mode for a long-running agent (the tray): probes the terminal
+    between syncs (settings `watch.*`) and syncs a change at once."""
+    from mt5tray.core.watch import Watcher
+
+    watch = app.settings.watch
+    return Watcher(app.service, lambda: app.engine.terminal_factory(), app.store,
+                   lambda: app.engine.tuning, interval_s=watch.probe_interval_s,
+                   enabled=watch.enabled)
 
 
 def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import Trigger
 from mt5tray.core.service import RateLimited, SyncService
+from mt5tray.core.watch import Watcher
 
 log = logging.getLogger(__name__)
 # APScheduler logs every job run at INFO: hundreds of lines a day in the log
@@ -46,8 +47,10 @@ class SyncScheduler:
         startup_delay_s: float = 5.0,
         misfire_grace_s: int = 120,
         hook_intervals_s: dict[str, float] | None = None,
+        watcher: Watcher | None = None,
     ) -> None:
         self.service = service
+        self.watcher = watcher  # watch mode: probes queued on the sync thread
         self.interval_s = interval_s
         self.hooks = hooks or OptionalJobs()
         self.jitter_s = jitter_s
@@ -75,10 +78,14 @@ class SyncScheduler:
         self._scheduler.start()
         if self.service.paused:
             self._scheduler.pause_job(SYNC_JOB)
+        if self.watcher is not None:
+            self.watcher.start(self.submit)
         log.info("Scheduler started: sync every %.0f s", self.interval_s)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with wait, let a running sync finish so its transaction lands."""
+        if self.watcher is not None:
+            self.watcher.stop()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 

@@ -31,6 +31,7 @@ from mt5tray.store.local import LocalStore
 if TYPE_CHECKING:
     from mt5tray.core.watch import Watcher
     from mt5tray.store.supabase.agent import SupabaseAgent
+    from mt5tray.store.supabase.realtime import LiveRequests
     from mt5tray.store.supabase.session import SupabaseSession
 
 LIVE_DEMO = "live-demo"  # --simulate with no scenario file
@@ -63,6 +64,7 @@ class App:
     store_label: str
     # Supabase mode only (None otherwise).
     remote: SupabaseAgent | None = None
+    live_requests: LiveRequests | None = None  # Realtime Sync Now + fallback poll
     # The optional jobs the scheduler and the tray call (empty without Supabase).
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
@@ -201,6 +203,7 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     hooks the scheduler and the tray call."""
     from mt5tray.store.outbox import OutboxingStore
     from mt5tray.store.supabase.agent import SupabaseAgent
+    from mt5tray.store.supabase.realtime import LiveRequests
 
     assert isinstance(app.store, OutboxingStore)
     settings = app.settings
@@ -209,9 +212,13 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     app.service.subscribe(agent.on_sync_event)
     app.remote = agent
     app.store_label = f"supabase {session.url} (local mirror {app.store_label})"
+    live = LiveRequests(session, lambda: agent.poll_requests(app.service),
+                        enabled=settings.supabase.realtime)
+    app.live_requests = live
     app.hooks = OptionalJobs(
         flush_outbox=agent.flush,
-        poll_remote_requests=lambda: agent.poll_requests(app.service),
+        poll_remote_requests=live.fallback_poll,
+        listen_for_requests=live.start,
         heartbeat=agent.heartbeat,
         pending_uploads=agent.pending_uploads,
         signed_in_user=agent.signed_in_user,
@@ -219,5 +226,6 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
         sign_in=session.sign_in,
         sign_out=session.sign_out,
     )
+    app._closers.append(live.stop)
     app._closers.append(agent.close)
     return agent

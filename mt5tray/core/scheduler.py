@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 SYNC_JOB, STARTUP_JOB = "sync", "startup"
-HOOK_INTERVALS_S = {"flush_outbox": 60.0, "poll_remote_requests": 30.0, "heartbeat": 300.0}
+# poll_remote_requests is the fallback of the Realtime subscription
+# (hooks.listen_for_requests): it skips its runs while that is live.
+HOOK_INTERVALS_S = {"flush_outbox": 60.0, "poll_remote_requests": 15.0, "heartbeat": 300.0}
 
 
 class SyncScheduler:
@@ -51,6 +53,7 @@ class SyncScheduler:
     ) -> None:
         self.service = service
         self.watcher = watcher  # watch mode: probes queued on the sync thread
+        self._stop_listening: Callable[[], None] | None = None
         self.interval_s = interval_s
         self.hooks = hooks or OptionalJobs()
         self.jitter_s = jitter_s
@@ -80,12 +83,17 @@ class SyncScheduler:
             self._scheduler.pause_job(SYNC_JOB)
         if self.watcher is not None:
             self.watcher.start(self.submit)
+        if self.hooks.listen_for_requests is not None:
+            self._stop_listening = self.hooks.listen_for_requests(self.submit)
         log.info("Scheduler started: sync every %.0f s", self.interval_s)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with wait, let a running sync finish so its transaction lands."""
         if self.watcher is not None:
             self.watcher.stop()
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 

@@ -133,6 +133,7 @@ class RowPoller:
                 now = time.time()
                 for row in conn.execute(self.query, self.params):
                     self.seen.setdefault(tuple(row), now)
+                    self.seen.setdefault((row[0], "any"), now)
                 time.sleep(0.05)
 
     def wait_for(self, keys: list[tuple[Any, ...]], timeout: float = 60.0) -> None:
@@ -157,13 +158,17 @@ def bench_trades_polled(pg: Any, url: str, key: str, email: str, user_id: str,
             try:
                 time.sleep(3)  # the watcher has its first counts
                 trade_on_a_timer(sim, count, events)
-                poller.wait_for([(position, state) for position, state, _ in events])
+                # An opening deal shows in its trade row whether the row still
+                # says open or already closed (both deals in one sync).
+                poller.wait_for([(position, "closed" if state == "closed" else "any")
+                                 for position, state, _ in events])
             finally:
                 scheduler.shutdown()
                 app.close()
     finally:
         poller.stop()
-    return [poller.seen[(position, state)] - at for position, state, at in events]
+    return [poller.seen[(position, "closed" if state == "closed" else "any")] - at
+            for position, state, at in events]
 
 
 def trade_on_a_timer(sim: SimulatedMT5, count: int, events: list[tuple[int, str, float]]) -> None:

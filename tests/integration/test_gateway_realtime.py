@@ -5,10 +5,12 @@ only their own rows, token checks and updates."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 from realtime import AsyncRealtimeClient, RealtimeSubscribeStates
+from websockets.sync.client import connect
 
 from tests.support.gateway import Gateway
 
@@ -164,3 +166,31 @@ def test_an_expired_token_closes_the_channel_and_set_auth_keeps_it_open(
         await fresh.close()
 
     asyncio.run(scenario())
+
+
+def test_heartbeat_leave_and_unsupported_filters_speak_phoenix(gateway) -> None:
+    """The frames realtime-py sends but whose answers it does not surface."""
+    url = (f"ws://127.0.0.1:{gateway.port}/realtime/v1/websocket"
+           f"?apikey={gateway.anon_key}&vsn=1.0.0")
+    with connect(url) as ws:
+        ws.send(json.dumps({"topic": "phoenix", "event": "heartbeat", "payload": {},
+                            "ref": "7"}))
+        assert json.loads(ws.recv(5)) == {"topic": "phoenix", "event": "phx_reply",
+                                          "payload": {"status": "ok", "response": {}},
+                                          "ref": "7"}
+        bad = {"config": {"postgres_changes": [
+            {"event": "INSERT", "schema": "public", "table": "sync_requests",
+             "filter": "status=in.(pending)"}]}}
+        ws.send(json.dumps({"topic": "realtime:x", "event": "phx_join", "payload": bad,
+                            "ref": "8", "join_ref": "8"}))
+        reply = json.loads(ws.recv(5))
+        assert reply["payload"]["status"] == "error" and "eq" in \
+            reply["payload"]["response"]["reason"]
+        ws.send(json.dumps({"topic": "realtime:y", "event": "phx_join",
+                            "payload": {"config": {}}, "ref": "9", "join_ref": "9"}))
+        assert json.loads(ws.recv(5))["payload"] == {"status": "ok",
+                                                     "response": {"postgres_changes": []}}
+        ws.send(json.dumps({"topic": "realtime:y", "event": "phx_leave", "payload": {},
+                            "ref": "10", "join_ref": "9"}))
+        events = [json.loads(ws.recv(5))["event"] for _ in range(2)]
+        assert events == ["phx_reply", "phx_close"]

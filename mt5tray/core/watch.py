@@ -216,7 +216,7 @@ class Watcher:
         if watch.changed_at is not None:
             return True  # quiet since the last probe: the burst is over
         if before is not None:
-            self._maybe_record_equity(watch, reading, now)
+            self._maybe_record_equity(watch, before, reading, now)
         return False
 
     def _may_probe(self, ref: AccountRef, watch: _AccountWatch) -> bool:
@@ -261,10 +261,12 @@ class Watcher:
             log.info("Watch mode cannot probe %s (%s); it syncs on schedule meanwhile",
                      ref.describe(), exc)
 
-    def _maybe_record_equity(self, watch: _AccountWatch, reading: Reading, now: float) -> None:
+    def _maybe_record_equity(self, watch: _AccountWatch, before: Reading, reading: Reading,
+                             now: float) -> None:
         equity = reading.account.equity
         if watch.equity_written is None:
-            watch.equity_written = equity  # what the last sync wrote
+            # A sync wrote the last snapshot: about what the probe before it saw.
+            watch.equity_written = before.account.equity
         if equity == watch.equity_written:
             return
         if watch.equity_written_at is not None and \

@@ -296,3 +296,15 @@ def _wait_for(condition: Any, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_one_equity_move_that_then_holds_is_still_snapshotted(setup: Setup) -> None:
+    setup.round()
+    setup.sim.broker.open("EURUSD", "buy", 1.0, at=setup.clock.now)
+    setup.round()
+    assert setup.round(0.5)  # the watch sync; it wrote a snapshot
+    snapshots = setup.count("equity_snapshots")
+    setup.sim.broker.set_price("EURUSD", 1.1050, 1.1052)  # once, then steady
+    for _ in range(40):
+        assert setup.round(2.0) == []
+    assert setup.count("equity_snapshots") == snapshots + 1

@@ -233,6 +233,7 @@ class LiveRequests:
         return self.subscription.session.has_saved_token()
 
     def stop(self) -> None:
+        self._submit = None  # a fallback poll running now must not start it again
         self.subscription.stop()
 
     @property

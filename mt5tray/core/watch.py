@@ -27,7 +27,6 @@ Qt-free; imports only the standard library and core.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import threading
@@ -37,24 +36,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from mt5tray.core.errors import (
-    AccountMismatch,
     Mt5TrayError,
     TerminalNotRunning,
     TerminalTimeout,
     TerminalUnavailable,
 )
 from mt5tray.core.ledger import equity_snapshot_row
-from mt5tray.core.models import (
-    AccountRef,
-    SyncRequest,
-    SyncResult,
-    SyncStatus,
-    SyncType,
-    TerminalAccount,
-    Trigger,
-)
-from mt5tray.core.plan import MT5_MAX_TIME, SyncTuning, plan_window
-from mt5tray.core.ports import JournalStore, Terminal, TerminalFactory
+from mt5tray.core.models import AccountRef, SyncResult, SyncStatus, SyncType, Trigger
+from mt5tray.core.plan import SyncTuning
+from mt5tray.core.ports import JournalStore, TerminalFactory
+from mt5tray.core.probe import Key, ProbeConnection, Reading, changed, key_of, read_counts
 from mt5tray.core.service import SyncEvent, SyncService
 
 log = logging.getLogger(__name__)
@@ -65,24 +56,6 @@ _TERMINAL_GONE = (TerminalNotRunning, TerminalTimeout, TerminalUnavailable)
 _TERMINAL_GONE_TITLES = tuple(e.title for e in _TERMINAL_GONE)
 
 Submit = Callable[[Callable[[], object], str], None]
-Key = tuple[int | None, str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """What one probe saw of one account."""
-
-    account_id: str
-    date_from: int  # server-clock start of the deal window counted
-    positions: int
-    orders: int
-    deals: int  # deals from date_from on
-    account: TerminalAccount
-
-    def trading_state(self) -> tuple[object, ...]:
-        """What a sync would write if it changed (equity and margin excluded)."""
-        a = self.account
-        return (self.account_id, self.positions, self.orders, self.deals, a.balance, a.credit)
 
 
 @dataclass
@@ -115,8 +88,7 @@ class Watcher:
 
     def __post_init__(self) -> None:
         self._accounts: dict[Key, _AccountWatch] = {}
-        self._conn: tuple[Key, Terminal] | None = None
-        self._conn_lock = threading.Lock()
+        self._connection = ProbeConnection(self.terminal_factory)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._submit: Submit | None = None
@@ -141,7 +113,7 @@ class Watcher:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=10)
-        self._drop_connection()
+        self._connection.drop()
 
     def configure(self, enabled: bool, interval_s: float) -> None:
         """Apply the settings at once (the next probe follows them)."""
@@ -150,7 +122,7 @@ class Watcher:
                      interval_s)
         self.enabled, self.interval_s = enabled, interval_s
         if not enabled:
-            self._drop_connection()
+            self._connection.drop()
 
     def _loop(self) -> None:
         while not self._stop.wait(self._next_delay()):
@@ -210,7 +182,7 @@ class Watcher:
         reading, deals_then = found
         before, watch.baseline = watch.baseline, reading
         now = self.clock()
-        if before is not None and _changed(before, reading, deals_then):
+        if before is not None and changed(before, reading, deals_then):
             watch.changed_at = watch.changed_at or now
             return now - watch.changed_at >= self.max_wait_s
         if watch.changed_at is not None:
@@ -229,31 +201,11 @@ class Watcher:
 
     def _read(self, ref: AccountRef, baseline: Reading | None
               ) -> tuple[Reading, int] | None:
-        """A reading and the deal count in the baseline's window (they differ
-        after a sync moved the window), or None before the first sync."""
-        terminal = self._connection(ref)
-        account = terminal.account()
-        if ref.login is not None and account.login != ref.login:
-            raise AccountMismatch(f"MT5 is logged into {account.login}, not {ref.describe()}.")
-        state = self.store.find_account(account.login, account.server)
-        if state is None or state.newest_deal_time_msc is None:
-            return None
-        offset = state.server_utc_offset_minutes
-        if offset is None:
-            offset = self.tuning().fallback_offset_minutes or 0
-        window = plan_window(SyncRequest(ref), state, self.tuning(), self.utc(), offset)
-        # The window ends at the last date the package takes, so it does not
-        # move with the clock; it moves only when a sync found newer deals.
-        deals = terminal.deals_total(window.date_from, MT5_MAX_TIME)
-        deals_then = deals
-        if baseline is not None and baseline.date_from != window.date_from:
-            deals_then = terminal.deals_total(baseline.date_from, MT5_MAX_TIME)
-        reading = Reading(state.account_id, window.date_from, terminal.positions_total(),
-                          terminal.orders_total(), deals, account)
-        return reading, deals_then
+        return read_counts(self._connection.terminal(ref), ref, self.store, self.tuning(),
+                           self.utc(), baseline)
 
     def _probe_failed(self, ref: AccountRef, watch: _AccountWatch, exc: Mt5TrayError) -> None:
-        self._drop_connection()
+        self._connection.drop()
         if isinstance(exc, _TERMINAL_GONE):
             watch.resting = True
         if not watch.failing:
@@ -282,37 +234,11 @@ class Watcher:
             return
         watch.equity_written_at, watch.equity_written = now, equity
 
-    # --- the probe's terminal connection ---------------------------------------------
-
-    def _connection(self, ref: AccountRef) -> Terminal:
-        """The open probe connection to ref's terminal: attach mode, never a login.
-        One at a time: the MetaTrader5 package holds one pipe per process."""
-        key = _key(ref)
-        with self._conn_lock:
-            if self._conn is not None and self._conn[0] == key:
-                return self._conn[1]
-        self._drop_connection()
-        terminal = self.terminal_factory()
-        try:
-            terminal.open(dataclasses.replace(ref, mode="attach"))
-        except BaseException:
-            _close_quietly(terminal)
-            raise
-        with self._conn_lock:
-            self._conn = (key, terminal)
-        return terminal
-
-    def _drop_connection(self) -> None:
-        with self._conn_lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            _close_quietly(conn[1])
-
     def _on_sync_event(self, event: SyncEvent) -> None:
         """A sync opens (and at its end shuts) the package's one pipe: hand it
         over before it starts; after a good one, probe a rested account again."""
         if event.kind == "started":
-            self._drop_connection()
+            self._connection.drop()
         elif event.kind == "finished" and event.result is not None:
             watch = self._watch(event.account)
             if event.result.status is not SyncStatus.FAILED:
@@ -320,22 +246,5 @@ class Watcher:
                 watch.equity_written_at, watch.equity_written = self.clock(), None
 
     def _watch(self, ref: AccountRef) -> _AccountWatch:
-        return self._accounts.setdefault(_key(ref), _AccountWatch())
+        return self._accounts.setdefault(key_of(ref), _AccountWatch())
 
-
-def _changed(before: Reading, now: Reading, deals_then: int) -> bool:
-    """Did anything a sync writes change between two readings? deals_then is
-    now's deal count in before's window."""
-    moved = dataclasses.replace(now, deals=deals_then)
-    return before.trading_state() != moved.trading_state()
-
-
-def _key(ref: AccountRef) -> Key:
-    return (ref.login, ref.server)
-
-
-def _close_quietly(terminal: Terminal) -> None:
-    try:
-        terminal.close()
-    except Exception:
-        log.debug("Closing the probe connection failed", exc_info=True)

@@ -277,7 +277,7 @@ def test_watch_mode_on_the_scheduler_syncs_within_seconds_and_never_overlaps(
         _wait_for(lambda: len(setup.watch_syncs()) == 2)
     finally:
         scheduler.shutdown()
-    assert latency < 2.0
+    assert latency < 5.0  # the target for p95
     probes = [at for name, _, at in setup.api.calls if name in PROBES]
     assert probes, "the watcher never probed"
     inside = [at for at in probes for span in spans if span[0] < at < span[-1]]

@@ -30,7 +30,9 @@ from mt5tray.secrets import KeyringSecrets, mt5_password_key
 from mt5tray.store.local import LocalStore
 
 if TYPE_CHECKING:
+    from mt5tray.core.watch import Watcher
     from mt5tray.store.supabase.agent import SupabaseAgent
+    from mt5tray.store.supabase.realtime import LiveRequests
     from mt5tray.store.supabase.session import SupabaseSession
 
 LIVE_DEMO = "live-demo"  # --simulate with no scenario file
@@ -63,6 +65,7 @@ class App:
     store_label: str
     # Supabase mode only (None otherwise).
     remote: SupabaseAgent | None = None
+    live_requests: LiveRequests | None = None  # Realtime Sync Now + fallback poll
     # The optional jobs the scheduler and the tray call (empty without Supabase).
     hooks: OptionalJobs = field(default_factory=OptionalJobs)
     # One writer per home (issue 8): syncs, uploads and session refreshes hold it.
@@ -225,11 +228,23 @@ def build_app(
     return app
 
 
+def build_watcher(app: App) -> Watcher:
+    """Watch mode for a long-running agent (the tray): probes the terminal
+    between syncs (settings `watch.*`) and syncs a change at once."""
+    from mt5tray.core.watch import Watcher
+
+    watch = app.settings.watch
+    return Watcher(app.service, lambda: app.engine.terminal_factory(), app.store,
+                   lambda: app.engine.tuning, interval_s=watch.probe_interval_s,
+                   enabled=watch.enabled)
+
+
 def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     """Wire the Supabase agent into the app: upload after each sync, and the
     hooks the scheduler and the tray call."""
     from mt5tray.store.outbox import OutboxingStore
     from mt5tray.store.supabase.agent import SupabaseAgent
+    from mt5tray.store.supabase.realtime import LiveRequests
 
     assert isinstance(app.store, OutboxingStore)
     settings = app.settings
@@ -239,9 +254,13 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
     app.service.subscribe(agent.on_sync_event)
     app.remote = agent
     app.store_label = f"supabase {session.url} (local mirror {app.store_label})"
+    live = LiveRequests(session, lambda: agent.poll_requests(app.service),
+                        enabled=settings.supabase.realtime)
+    app.live_requests = live
     app.hooks = OptionalJobs(
         flush_outbox=agent.flush,
-        poll_remote_requests=lambda: agent.poll_requests(app.service),
+        poll_remote_requests=live.fallback_poll,
+        listen_for_requests=live.start,
         heartbeat=lambda: agent.heartbeat(app.service),
         pending_uploads=agent.pending_uploads,
         signed_in_user=agent.signed_in_user,
@@ -250,5 +269,6 @@ def attach_supabase(app: App, session: SupabaseSession) -> SupabaseAgent:
         sign_out=session.sign_out,
         quarantined_uploads=agent.quarantined_uploads,
     )
+    app._closers.append(live.stop)
     app._closers.append(agent.close)
     return agent

@@ -74,6 +74,22 @@ class SupabaseSettings(_Strict):
         description="seconds to wait for one Supabase request; a batch that times out is "
                     "sent again in halves",
     )
+    realtime: bool = Field(
+        default=True,
+        description="hear the web app's Sync Now at once over Supabase Realtime (the poll "
+                    "stays as the fallback)",
+    )
+
+
+class WatchSettings(_Strict):
+    """Watch mode: probe the terminal between syncs and sync a change at once."""
+
+    enabled: bool = True
+    probe_interval_s: float = Field(
+        default=2.0, ge=0.5, le=300,
+        description="seconds between two probes of the terminal (positions, orders, deals, "
+                    "balance)",
+    )
 
 
 class Settings(_Strict):
@@ -93,6 +109,7 @@ class Settings(_Strict):
         default=None, description="sqlite:///PATH, or 'supabase'; default: the local journal"
     )
     supabase: SupabaseSettings = Field(default_factory=SupabaseSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
     notifications: bool = True
     terminal_timeout_s: float = Field(
         default=60, ge=1, le=600,

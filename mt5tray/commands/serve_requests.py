@@ -2,12 +2,14 @@
 
 Polls Supabase for the web journal's sync requests of this PC's accounts,
 serves them, uploads, and heartbeats; `--once` does one round (cron, tests).
+Between rounds it listens over Supabase Realtime, so a request is served the
+moment it is made (settings `supabase.realtime`).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import threading
 
 from mt5tray.bootstrap import SUPABASE, Simulation, build_app
 from mt5tray.commands.beside_tray import command_lock, hand_requests_to_tray
@@ -37,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
             raise SettingsError(f"Remote requests need the Supabase store: pass --store "
                                 f"{SUPABASE} or set store = '{SUPABASE}' in settings.")
         failed = False
+        heard = threading.Event()
+        if app.live_requests is not None and not args.once:
+            app.live_requests.start(lambda func, name: heard.set())
         while True:
             with lock.held():  # one round at a time beside the tray
                 report = app.remote.tick(app.service)
@@ -48,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
                 failed = True
             if args.once:
                 return 1 if failed else 0
-            time.sleep(args.interval)
+            heard.wait(args.interval)  # a request heard over Realtime ends the wait
+            heard.clear()
     finally:
         app.close()

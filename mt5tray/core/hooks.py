@@ -13,6 +13,9 @@ bootstrap fills in as `App.hooks`:
     signed_in_user() -> str | None     e-mail of the Supabase session
     service_role_warning() -> str | None   set when a service-role key is in use
     sign_in(email, password) -> object / sign_out() -> object
+    listen_for_requests(submit) -> stop     hear "sync now" at once (Realtime); a
+                                       request heard is served by submit(func, name)
+                                       on the sync thread; call stop() to end it
 
 Any of them may be None; callers check before use. Qt-free.
 """
@@ -38,6 +41,8 @@ class OptionalJobs:
     sign_in: Callable[[str, str], object] | None = None
     sign_out: Callable[[], object] | None = None
     quarantined_uploads: Callable[[], int] | None = None
+    listen_for_requests: Callable[[Callable[[Callable[[], object], str], None]],
+                                  Callable[[], None]] | None = None
 
     def pending(self) -> int:
         """Pending uploads, 0 when unknown; never raises (it feeds the tooltip)."""

@@ -111,6 +111,7 @@ class Trigger(str, enum.Enum):
     STARTUP = "startup"
     REMOTE = "remote"
     CLI = "cli"
+    WATCH = "watch"  # watch mode saw the terminal change (core/watch.py)
 
 
 class SyncStatus(str, enum.Enum):

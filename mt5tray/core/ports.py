@@ -50,6 +50,21 @@ class Terminal(Protocol):
         """Server-clock time of the symbol's last tick, None if unknown."""
         ...
 
+    # Cheap counts for watch mode's change probe (core/watch.py): no records
+    # cross the pipe, so they can run every few seconds.
+
+    def positions_total(self) -> int:
+        """How many positions are open."""
+        ...
+
+    def orders_total(self) -> int:
+        """How many pending orders are active."""
+        ...
+
+    def deals_total(self, date_from: int, date_to: int) -> int:
+        """How many deals have date_from <= time <= date_to (server-clock seconds)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -99,6 +114,11 @@ class JournalStore(Protocol):
 
     def record_failure(self, account_id: str, sync_log: Row, error: str) -> None:
         """Finish a failed sync: its log row and the account's health columns."""
+        ...
+
+    def record_equity(self, snapshot: Row) -> None:
+        """Watch mode: an equity_snapshots row taken between syncs, and the
+        account's balance/equity columns."""
         ...
 
     def close(self) -> None: ...

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import Trigger
 from mt5tray.core.service import RateLimited, SyncService
+from mt5tray.core.watch import Watcher
 
 log = logging.getLogger(__name__)
 # APScheduler logs every job run at INFO: hundreds of lines a day in the log
@@ -31,7 +32,9 @@ log = logging.getLogger(__name__)
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 SYNC_JOB, STARTUP_JOB = "sync", "startup"
-HOOK_INTERVALS_S = {"flush_outbox": 60.0, "poll_remote_requests": 30.0, "heartbeat": 300.0}
+# poll_remote_requests is the fallback of the Realtime subscription
+# (hooks.listen_for_requests): it skips its runs while that is live.
+HOOK_INTERVALS_S = {"flush_outbox": 60.0, "poll_remote_requests": 15.0, "heartbeat": 300.0}
 
 
 class SyncScheduler:
@@ -46,8 +49,11 @@ class SyncScheduler:
         startup_delay_s: float = 5.0,
         misfire_grace_s: int = 120,
         hook_intervals_s: dict[str, float] | None = None,
+        watcher: Watcher | None = None,
     ) -> None:
         self.service = service
+        self.watcher = watcher  # watch mode: probes queued on the sync thread
+        self._stop_listening: Callable[[], None] | None = None
         self.interval_s = interval_s
         self.hooks = hooks or OptionalJobs()
         self.jitter_s = jitter_s
@@ -75,10 +81,19 @@ class SyncScheduler:
         self._scheduler.start()
         if self.service.paused:
             self._scheduler.pause_job(SYNC_JOB)
+        if self.watcher is not None:
+            self.watcher.start(self.submit)
+        if self.hooks.listen_for_requests is not None:
+            self._stop_listening = self.hooks.listen_for_requests(self.submit)
         log.info("Scheduler started: sync every %.0f s", self.interval_s)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop; with wait, let a running sync finish so its transaction lands."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 

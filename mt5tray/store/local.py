@@ -46,6 +46,9 @@ EQUITY_COLUMNS = (
     "account_id", "time", "balance", "equity", "margin", "margin_free", "floating_profit",
 )
 
+# The trading_accounts columns an equity snapshot between syncs refreshes.
+_EQUITY_ACCOUNT_COLUMNS = ("balance", "equity", "margin", "margin_free", "floating_profit")
+
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -271,6 +274,19 @@ class LocalStore:
             if self.on_commit is not None:
                 self.on_commit(conn, batch)
         return counts
+
+    def record_equity(self, snapshot: Row) -> None:
+        """Watch mode (issue 13): equity moved between syncs. One equity_snapshots
+        row and the account's snapshot columns, in one transaction."""
+        with self.transaction() as conn:
+            conn.execute(
+                _insert_sql("equity_snapshots", EQUITY_COLUMNS, "ON CONFLICT DO NOTHING"),
+                tuple(snapshot[c] for c in EQUITY_COLUMNS),
+            )
+            values = {c: snapshot[c] for c in _EQUITY_ACCOUNT_COLUMNS}
+            sets = ", ".join(f"{c} = ?" for c in values)
+            conn.execute(f"UPDATE trading_accounts SET {sets}, updated_at = ? WHERE id = ?",
+                         (*values.values(), now_iso(), snapshot["account_id"]))
 
     def _write_batch(self, conn: sqlite3.Connection, batch: SyncBatch, stamp: str
                      ) -> SyncCounts:

@@ -308,6 +308,12 @@ class OutboxingStore(LocalStore):
             self.outbox.enqueue_account(conn, account_id)
             self.outbox.enqueue_sync_logs(conn, account_id, [sync_log["id"]])
 
+    def record_equity(self, snapshot: Row) -> None:
+        with self.transaction() as conn:
+            super().record_equity(snapshot)
+            self.outbox.enqueue_account(conn, snapshot["account_id"])
+            self.outbox.enqueue(conn, "equity_snapshots", snapshot["account_id"], [snapshot])
+
     def recover_interrupted_syncs(self) -> int:
         with self.transaction() as conn:
             stale = conn.execute(

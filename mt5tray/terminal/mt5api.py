@@ -136,6 +136,16 @@ class Mt5ApiTerminal:
     def tick_time(self, symbol: str) -> int | None:
         return self._on_worker(self._tick_time, symbol)
 
+    def positions_total(self) -> int:
+        return self._on_worker(self._total, "positions_total")
+
+    def orders_total(self) -> int:
+        return self._on_worker(self._total, "orders_total")
+
+    def deals_total(self, date_from: int, date_to: int) -> int:
+        return self._on_worker(self._total, "history_deals_total", _clamp(date_from),
+                               _clamp(date_to))
+
     def close(self) -> None:
         with self._guard:
             executor, self._executor = self._executor, None
@@ -275,6 +285,13 @@ class Mt5ApiTerminal:
         if found is None:
             raise self._fail(call)
         return tuple(found)
+
+    def _total(self, call: str, *args: Any) -> int:
+        """A `*_total` call: None is an error, not 0 (mt5-api.md 1.1)."""
+        found = getattr(self._api, call)(*args)
+        if found is None:
+            raise self._fail(call)
+        return int(found)
 
     def _tick_time(self, symbol: str) -> int | None:
         # Symbols outside Market Watch return no tick: select first.

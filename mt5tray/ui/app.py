@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, autostart_for_platform
-from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+from mt5tray.bootstrap import App, Simulation, account_refs, build_app, build_watcher
 from mt5tray.buildinfo import startup_line
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
@@ -54,7 +54,8 @@ class TrayShell(QObject):
         self.hooks = app.hooks
         self.autostart = autostart or autostart_for_platform()
         self.scheduler = SyncScheduler(app.service, app.settings.sync_interval_minutes * 60.0,
-                                       self.hooks, startup_delay_s=startup_delay_s)
+                                       self.hooks, startup_delay_s=startup_delay_s,
+                                       watcher=build_watcher(app))
         self.runtime = Runtime(app.service, self.scheduler, self.hooks)
         self.bridge = Bridge(app.service, memory_handler, self)
         callbacks = TrayCallbacks(
@@ -145,6 +146,9 @@ class TrayShell(QObject):
         self.app.engine.tuning = settings.tuning()
         self.app.service.user_acted()  # a fixed password is tried at the next run
         self.scheduler.set_interval(settings.sync_interval_minutes * 60.0)
+        if self.scheduler.watcher is not None:
+            self.scheduler.watcher.configure(settings.watch.enabled,
+                                             settings.watch.probe_interval_s)
         self.tray.refresh()
 
 

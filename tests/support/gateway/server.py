@@ -1,7 +1,8 @@
 """The test gateway's HTTP side: a Supabase-shaped API on 127.0.0.1 for the real supabase-py.
 
-`Gateway(pg_api_dsn, pg_admin_dsn)` serves `/auth/v1/*` (auth.AuthService) and
-`/rest/v1/*` (rest.RestService) behind Supabase's API-key check, from a
+`Gateway(pg_api_dsn, pg_admin_dsn)` serves `/auth/v1/*` (auth.AuthService),
+`/rest/v1/*` (rest.RestService) behind Supabase's API-key check, and the
+Realtime websocket `/realtime/v1/websocket` (realtime.RealtimeService), from a
 ThreadingHTTPServer in a background thread. Tests can stop and restart it on
 the same port (an outage mid-sync), count the requests it served, shorten
 access-token lifetimes and inject error responses.
@@ -29,6 +30,8 @@ from . import cors
 from .auth import AuthService, create_user
 from .db import Database
 from .errors import HttpError, Response
+from .realtime import PATH as REALTIME_PATH
+from .realtime import RealtimeService
 from .rest import RestRequest, RestService
 from .tokens import Tokens
 
@@ -68,6 +71,7 @@ class Gateway:
         self.db = Database(api_dsn, admin_dsn)
         self.auth = AuthService(self.db, self.tokens)
         self.rest = RestService(self.db)
+        self.realtime = RealtimeService(self.db, self.tokens)
         self.port = port
         self.requests: list[ServedRequest] = []
         self._faults: list[_Fault] = []
@@ -141,6 +145,7 @@ class Gateway:
         self.port = httpd.server_address[1]
         self.auth.issuer = self.url
         self._httpd = httpd
+        self.realtime.start()
         self._thread = threading.Thread(target=httpd.serve_forever, name="test-gateway",
                                         kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -163,6 +168,7 @@ class Gateway:
 
     def close(self) -> None:
         self.stop()
+        self.realtime.stop()
         self.db.close()
 
     def __enter__(self) -> Gateway:
@@ -243,6 +249,14 @@ class _Server(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(*args, **kwargs)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """A websocket upgrade for Realtime goes to the websocket side, the
+        rest to the HTTP handler (one port, as on a Supabase project)."""
+        if _request_line(request).startswith(f"GET {REALTIME_PATH}".encode()):
+            self.gateway.realtime.serve(request)
+        else:
+            super().finish_request(request, client_address)
+
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:
             self._open.add(request)
@@ -264,6 +278,19 @@ class _Server(ThreadingHTTPServer):
         for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+def _request_line(sock: socket.socket) -> bytes:
+    """The start of the request, peeked (left in the socket for whoever reads it)."""
+    wanted = len(f"GET {REALTIME_PATH}")
+    seen = b""
+    with contextlib.suppress(OSError):
+        for _ in range(50):  # the line may arrive in pieces
+            seen = sock.recv(wanted, socket.MSG_PEEK)
+            if len(seen) >= wanted or not seen or b"\n" in seen:
+                break
+            time.sleep(0.005)
+    return seen
 
 
 class _Handler(BaseHTTPRequestHandler):

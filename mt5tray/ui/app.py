@@ -30,7 +30,8 @@ from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.logs import memory_handler
 from mt5tray.secrets import KeyringSecrets
-from mt5tray.store.local_status import status_summary
+from mt5tray.core.publisher import SnapshotPublisher
+from mt5tray.store.local_cards import read_store_facts
 from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
@@ -58,17 +59,36 @@ class TrayShell(QObject):
                                        watcher=build_watcher(app))
         self.runtime = Runtime(app.service, self.scheduler, self.hooks)
         self.bridge = Bridge(app.service, memory_handler, self)
+        # Everything the windows show is composed off the GUI thread (issue 11, B1).
+        self.publisher = SnapshotPublisher(
+            self.runtime, lambda: read_store_facts(app.store, self.hooks, self.upload_cause()),
+            urls=lambda: (self.app.settings.supabase.url, self.app.settings.dashboard_url))
+        self.bridge.attach(self.publisher)
         callbacks = TrayCallbacks(
             self.show_status, self.show_logs, self.show_settings, QApplication.quit,
             notifications_on=lambda: self.app.settings.notifications,
             full_resync_days=lambda: self.app.settings.full_resync_days,
             start_at_login_changed=self.remember_start_at_login)
-        self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks, self)
+        self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks,
+                         lambda: self.publisher.latest, self.publisher.poke, self)
         self._status: StatusWindow | None = None
         self._logs: LogWindow | None = None
 
+    def upload_cause(self) -> str | None:
+        """Why rows wait to upload, in words (publisher thread: may touch the session)."""
+        remote = self.app.remote
+        if remote is None:
+            return None
+        if not self.hooks.user():
+            return "not signed in to Supabase"
+        error = remote.last_error
+        if error is not None:
+            return error.message.split(". ")[0].rstrip(".")
+        return None
+
     def start(self) -> None:
         self.scheduler.start()
+        self.publisher.start()
         self.tray.show()
         QTimer.singleShot(0, self._ready)
 
@@ -98,6 +118,7 @@ class TrayShell(QObject):
 
     def stop(self) -> None:
         self.bridge.close()
+        self.publisher.stop()
         self.runtime.shutdown()
         self.tray.icon.hide()
 
@@ -105,9 +126,8 @@ class TrayShell(QObject):
 
     def status_window(self) -> StatusWindow:
         if self._status is None:
-            summary = lambda: status_summary(self.app.store, self.hooks.pending())  # noqa: E731
-            self._status = StatusWindow(self.runtime, self.bridge, summary,
-                                        lambda: self.app.settings)
+            self._status = StatusWindow(self.runtime, self.bridge,
+                                        lambda: self.publisher.latest, self.publisher.poke)
         return self._status
 
     def show_status(self) -> None:
@@ -149,7 +169,7 @@ class TrayShell(QObject):
         if self.scheduler.watcher is not None:
             self.scheduler.watcher.configure(settings.watch.enabled,
                                              settings.watch.probe_interval_s)
-        self.tray.refresh()
+        self.publisher.poke()
 
 
 def quit_on_signals(qapp: QApplication) -> QSocketNotifier | None:

@@ -1,0 +1,176 @@
+"""Composes AppSnapshots on its own thread and hands them to listeners.
+
+Why (issue 11, B1): the status window used to read the journal on the GUI
+thread and froze the whole tray for as long as another program held the
+journal locked. Now only this thread reads: after every sync event or state
+change (`poke`) and on a timer. Each round publishes twice: first at once
+with the in-memory state (busy, paused, results, schedule) and the journal
+facts of the previous read, then again once the journal has been read. So a
+locked journal delays the numbers, never the state, and never the GUI.
+Qt-free: listeners are plain callables (ui.bridge turns them into signals).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.health import overall_health
+from mt5tray.core.models import AccountRef, SyncStatus
+from mt5tray.core.runtime import Runtime
+from mt5tray.core.service import SyncEvent
+from mt5tray.core.snapshot import AccountSnapshot, AppSnapshot, StoreFacts
+from mt5tray.core.status_view import terminal_text
+
+log = logging.getLogger(__name__)
+REFRESH_S = 5.0
+
+ReadFacts = Callable[[], StoreFacts]
+Listener = Callable[[AppSnapshot], None]
+
+
+class SnapshotPublisher:
+    """One worker thread; `latest` is always a complete snapshot."""
+
+    def __init__(self, runtime: Runtime, read_facts: ReadFacts,
+                 urls: Callable[[], tuple[str, str]] = lambda: ("", ""),
+                 labels: Callable[[], dict[tuple[int | None, str | None], str]] = dict,
+                 interval_s: float = REFRESH_S) -> None:
+        self.runtime, self.read_facts, self.urls, self.labels = runtime, read_facts, urls, labels
+        self.interval_s = interval_s
+        self.listeners: list[Listener] = []
+        self._facts = StoreFacts()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.latest: AppSnapshot = self.compose()
+        runtime.service.subscribe(self._on_event)
+
+    # --- life cycle --------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="snapshot-publisher",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._on_event in self.runtime.service.listeners:
+            self.runtime.service.listeners.remove(self._on_event)
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)  # a locked journal may hold it: it is a daemon
+
+    def poke(self) -> None:
+        """Something changed: publish soon. Never blocks (GUI-safe)."""
+        self._wake.set()
+
+    def subscribe(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    def _on_event(self, event: SyncEvent) -> None:
+        self.poke()
+
+    # --- the worker ------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._publish(self.compose())  # the state at once
+            self._facts = self._read()
+            if self._stop.is_set():
+                return
+            self._publish(self.compose())  # and the journal's numbers
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+
+    def _read(self) -> StoreFacts:
+        started = time.monotonic()
+        try:
+            facts = self.read_facts()
+        except Mt5TrayError as exc:
+            return replace(self._facts, problem=exc.message)
+        except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.OperationalError: keep going
+            log.warning("Could not read the journal for the status window: %s", exc)
+            return replace(self._facts, problem="The journal could not be read just now "
+                                                "(another program may be using it); the "
+                                                "numbers shown are from the last read.")
+        if time.monotonic() - started > 2.0:
+            log.info("Reading the journal for the status window took %.1f s",
+                     time.monotonic() - started)
+        return facts
+
+    def _publish(self, snapshot: AppSnapshot) -> None:
+        self.latest = snapshot
+        for listener in list(self.listeners):
+            try:
+                listener(snapshot)
+            except Exception:  # a broken listener must not stop the publisher
+                log.exception("A snapshot listener failed")
+
+    # --- composing (memory only: no store, no terminal, no network) -------------------
+
+    def compose(self) -> AppSnapshot:
+        rt, facts = self.runtime, self._facts
+        now = datetime.now(timezone.utc)
+        results = rt.results()
+        health = overall_health(results, rt.service.busy, rt.service.paused, rt.uptime_s(),
+                                facts.pending_uploads, rt.grace_s, facts.quarantined_uploads,
+                                facts.upload_cause)
+        supabase_url, dashboard_url = self.urls()
+        labels = self.labels()
+        accounts = tuple(self._account(ref, facts, labels, now) for ref in rt.accounts())
+        return AppSnapshot(
+            taken_at=now, state=health.state, headline=health.headline, detail=health.detail,
+            paused=rt.paused, busy=rt.service.busy, next_sync_at=rt.next_sync_at(),
+            accounts=accounts, facts=facts, terminal_text=terminal_text(results),
+            supabase_text=_supabase_text(facts, supabase_url), supabase_url=supabase_url,
+            dashboard_url=dashboard_url)
+
+    def _account(self, ref: AccountRef, facts: StoreFacts,
+                 labels: dict[tuple[int | None, str | None], str],
+                 now: datetime) -> AccountSnapshot:
+        service = self.runtime.service
+        result = service.last_result(ref)
+        login = ref.login or (result.login if result else None)
+        server = ref.server or (result.server if result else None)
+        card = facts.cards.get((login, server)) if login and server else None
+        attempted = result is not None and result.status is not SyncStatus.SKIPPED
+        success = card.last_successful_sync_at if card else None
+        if result is not None and result.ok and result.finished_at and attempted:
+            success = max(filter(None, (success, result.finished_at)))
+        left = service.seconds_until_manual_allowed(ref)
+        running = service.running
+        state = ("switched_off" if card is not None and not card.is_active
+                 else "syncing" if running is not None and running == ref
+                 else result.status.value if result is not None
+                 else "ok" if success else "never")
+        error_title = result.error_title if result is not None and not result.ok else None
+        error = result.error if result is not None and not result.ok else None
+        if result is None and card is not None and card.last_connection_error:
+            error_title, error = "Last sync failed", card.last_connection_error
+        return AccountSnapshot(
+            login=login, server=server, label=ref.label or labels.get((login, server)),
+            state=state,
+            last_attempt_at=result.finished_at if attempted and result else
+            (card.last_sync_at if card else None),
+            last_attempt_status=result.status.value if attempted and result else
+            ("failed" if card and card.last_connection_error else
+             "success" if card and card.last_sync_at else None),
+            last_success_at=success, error_title=error_title, error=error,
+            failure_streak=service.failure_streak(ref), waits_for_user=service.waits_for_user(ref),
+            syncing=running is not None and running == ref,
+            manual_allowed_at=now + timedelta(seconds=left) if left > 0 else None,
+            last_summary=result.summary() if result is not None else None, card=card)
+
+
+def _supabase_text(facts: StoreFacts, url: str) -> str:
+    if not url:
+        return "Supabase: not configured (the journal is kept on this computer)"
+    user = facts.signed_in_user
+    text = f"Supabase: {url} - " + (f"signed in as {user}" if user else "not signed in")
+    return f"{text}\n{facts.supabase_warning}" if facts.supabase_warning else text

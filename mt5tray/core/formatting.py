@@ -102,9 +102,9 @@ def relative(when: datetime | str | None, now: datetime | None = None) -> str:
 
 
 def countdown(seconds: float) -> str:
-    """'45 s', '2 min 05 s', '1 h 04 min': for things that tick every second."""
+    """'45 s', '75 s', '2 min 05 s', '1 h 04 min': for things that tick every second."""
     s = max(int(seconds + 0.999), 0)
-    if s < 60:
+    if s < 100:
         return f"{s} s"
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"

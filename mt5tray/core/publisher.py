@@ -45,6 +45,9 @@ class SnapshotPublisher:
         self.interval_s = interval_s
         self.listeners: list[Listener] = []
         self._facts = StoreFacts()
+        # The terminal's account (login None) as last seen, so a failure that could
+        # not name it still shows its card and its last success.
+        self._seen: dict[tuple[int | None, str | None], tuple[int, str]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -138,6 +141,11 @@ class SnapshotPublisher:
         result = service.last_result(ref)
         login = ref.login or (result.login if result else None)
         server = ref.server or (result.server if result else None)
+        key = (ref.login, ref.server)
+        if login and server:
+            self._seen[key] = (login, server)
+        elif key in self._seen:
+            login, server = self._seen[key]
         card = facts.cards.get((login, server)) if login and server else None
         attempted = result is not None and result.status is not SyncStatus.SKIPPED
         success = card.last_successful_sync_at if card else None

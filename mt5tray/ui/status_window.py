@@ -130,12 +130,12 @@ class StatusWindow(QWidget):
         self.error.setVisible(bool(errors))
         self.error.setText(errors)
         left = snap.cooldown_left(now)
+        # C13: the cool-down counts down on the button itself, disabled until it ends.
         self.sync_button.setEnabled(not snap.busy and left <= 0)
-        self.sync_button.setText("Syncing…" if snap.busy else "Sync Now")
-        if left > 0:
-            self.message.setText(f"Sync Now is available again in {countdown(left)}.")
-        elif self.message.text().startswith("Sync Now is available again"):
-            self.message.setText("")
+        self.sync_button.setText("Syncing…" if snap.busy else
+                                 f"Sync Now (in {countdown(left)})" if left > 0 else "Sync Now")
+        self.sync_button.setToolTip(f"Sync Now is available again in {countdown(left)}."
+                                    if left > 0 and not snap.busy else "")
         self.dashboard_button.setEnabled(bool(snap.dashboard_url))
         self.dashboard_button.setToolTip(snap.dashboard_url or "Set the dashboard URL in Settings.")
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, AutostartStatus
 from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.formatting import countdown
 from mt5tray.core.health import Notice, NoticePolicy
 from mt5tray.core.models import AccountRef
 from mt5tray.core.runtime import Runtime
@@ -95,9 +96,10 @@ class Tray(QObject):
         self.icon.setToolTip(tray_tooltip(snap))
         self.status_action.setText(status_line(snap))
         busy = snap.busy
-        cooling = snap.cooldown_left() > 0
-        self.sync_action.setEnabled(not busy and not cooling)
-        self.sync_action.setText("Syncing…" if busy else "Sync Now")
+        left = snap.cooldown_left()
+        self.sync_action.setEnabled(not busy and left <= 0)
+        self.sync_action.setText("Syncing…" if busy else f"Sync Now (in {countdown(left)})"
+                                 if left > 0 else "Sync Now")
         self.full_action.setEnabled(not busy)
         paused = snap.paused
         self.pause_action.setText("Resume automatic sync" if paused else "Pause automatic sync")

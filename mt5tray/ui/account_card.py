@@ -82,14 +82,17 @@ class AccountCard(QFrame):
         self.positions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.positions.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no focus box (P2)
         self.positions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.positions.setMinimumHeight(150)
+        self.positions.setFixedHeight(200)
         self.curve = EquityCurve()
         middle.addWidget(self.positions, 1)
         middle.addWidget(self.curve, 1)
         outer.addLayout(middle)
-        self.no_positions = QLabel("No open positions")
-        self.no_positions.setStyleSheet("color: #666666;")
-        outer.addWidget(self.no_positions)
+        # Shown in the table's place, at its height, so the card never jumps.
+        self.no_positions = QLabel("No open positions", visible=False)
+        self.no_positions.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_positions.setFixedHeight(200)
+        self.no_positions.setStyleSheet("color: #666666; border: 1px solid #dddddd;")
+        middle.insertWidget(1, self.no_positions, 1)
         strip_row = QHBoxLayout()
         caption = QLabel("Syncs, last 24 h:")
         caption.setStyleSheet("color: #666666;")
@@ -131,13 +134,15 @@ class AccountCard(QFrame):
         self.strip.set_marks(card.marks if card else (), now)
         self.last_sync.setText(last_sync_text(account, now))
         self.next_sync.setText(next_sync_text(snap, account, now))
-        problem = f"{account.error_title}: {account.error}" if account.error else ""
+        # The title here; the whole sentence once, under "Last error" (P2: not three times).
+        problem = f"{account.error_title} (details below)" if account.error else ""
         self.cause.setVisible(bool(problem))
         self.cause.setText(problem)
 
     def _paint_positions(self, positions: tuple, currency: str | None) -> None:
         self.positions.setRowCount(len(positions))
         self.no_positions.setVisible(not positions)
+        self.positions.setVisible(bool(positions))
         self.positions.setToolTip(count(len(positions), "open position"))
         for row, p in enumerate(positions):
             cells = (p.symbol, p.side, volume(p.volume), price(p.open_price),

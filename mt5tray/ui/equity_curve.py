@@ -17,9 +17,12 @@ Series = tuple[tuple[float, float], ...]
 
 
 def window(points: Series, days: int, now: datetime) -> Series:
-    """The points of the last `days` days (the curve's data, testable)."""
+    """The points of the last `days` days (the curve's data, testable); a step
+    curve carries its value at the window's start in from the point before it."""
     start = (now - timedelta(days=days)).timestamp()
-    return tuple(p for p in points if p[0] >= start)
+    inside = tuple(p for p in points if p[0] >= start)
+    before = [p for p in points if p[0] < start]
+    return ((start, before[-1][1]), *inside) if before else inside
 
 
 class EquityCurve(QWidget):
@@ -46,7 +49,7 @@ class EquityCurve(QWidget):
         self.buttons.idClicked.connect(self.set_days)
         layout.addLayout(top)
         self.plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
-        self.plot.setMinimumHeight(120)
+        self.plot.setFixedHeight(170)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -56,6 +59,7 @@ class EquityCurve(QWidget):
         self.empty = pg.TextItem("No history yet", color="#777777", anchor=(0.5, 0.5))
         self.plot.addItem(self.empty)
         layout.addWidget(self.plot)
+        self._draw()
 
     def set_data(self, equity: Series, balance: Series, now: datetime) -> None:
         if (equity, balance) == (self.equity, self.balance):
@@ -74,7 +78,9 @@ class EquityCurve(QWidget):
 
     def _draw(self) -> None:
         equity, balance = self.shown()
-        self.equity_item.setData([p[0] for p in equity], [p[1] for p in equity])
+        self.equity_item.setData([p[0] for p in equity], [p[1] for p in equity],
+                                 symbol="o" if len(equity) < 3 else None, symbolSize=5,
+                                 symbolBrush="#1565c0", symbolPen=None)
         self.balance_item.setData([p[0] for p in balance], [p[1] for p in balance])
         self.empty.setVisible(not equity and not balance)
         start = (self.now - timedelta(days=self.days)).timestamp()

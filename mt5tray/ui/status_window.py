@@ -69,7 +69,10 @@ class StatusWindow(QWidget):
         self.cards_box = QVBoxLayout()
         self.cards_box.setSpacing(10)
         holder = QWidget()
-        holder.setLayout(self.cards_box)
+        outer = QVBoxLayout(holder)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(self.cards_box)
+        outer.addStretch(1)  # cards keep their height; the rest stays empty
         scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         scroll.setWidget(holder)
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -126,6 +129,9 @@ class StatusWindow(QWidget):
         self.terminal.setText(snap.terminal_text)
         self.supabase.setText(snap.supabase_text)
         errors = self._errors(snap)
+        failing = any(a.error for a in snap.accounts)
+        self.error_caption.setText("Last error" if failing else "Needs attention")
+        self.error.setStyleSheet("color: #c62828;" if failing else "color: #8a5a00;")
         self.error_caption.setVisible(bool(errors))
         self.error.setVisible(bool(errors))
         self.error.setText(errors)
@@ -154,7 +160,13 @@ class StatusWindow(QWidget):
             self.message.setText(f"Syncing {self._name(event)}…")
         elif event.kind == "finished":
             self.progress.setVisible(False)
-            self.message.setText(event.result.summary() if event.result else "")
+            result = event.result
+            if result is not None and result.status.value == "failed":
+                text = f"{self._name(event)}: sync failed - the error is shown above"
+            else:
+                text = result.summary() if result else ""
+            self.message.setText(text)
+            self.message.setToolTip(text)
 
     def _name(self, event: SyncEvent) -> str:
         if event.account.login is None:

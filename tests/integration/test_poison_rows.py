@@ -74,7 +74,7 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
     assert status["uploads"]["quarantined_rows"] == 1
     assert "22P05" in status["uploads"]["reasons"][0]["reason"]
     text = _cli_text(["status", "--simulate", str(_scenario()), "--store", "supabase"])
-    assert "Uploads: 1 row(s) set aside, not uploaded" in text and "22P05" in text
+    assert "Uploads: 1 row set aside, not uploaded" in text and "22P05" in text
     assert "mt5tray uploads requeue" in text
     synced = _cli_json(["sync", "--simulate", str(_scenario()), "--store", "supabase",
                         "--json"])

@@ -2,7 +2,7 @@
 
 Why (issue 11, B1): the status window used to read the journal on the GUI
 thread and froze the whole tray for as long as another program held the
-journal locked. Now only this thread reads: after every sync event or state
+journal locked. Now only these threads read: after every sync event or state
 change (`poke`) and on a timer. Each round publishes twice: first at once
 with the in-memory state (busy, paused, results, schedule) and the journal
 facts of the previous read, then again once the journal has been read. So a
@@ -48,30 +48,36 @@ class SnapshotPublisher:
         # The terminal's account (login None) as last seen, so a failure that could
         # not name it still shows its card and its last success.
         self._seen: dict[tuple[int | None, str | None], tuple[int, str]] = {}
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # compose and publish
+        self._read_wake = threading.Event()  # read the journal again
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.latest: AppSnapshot = self.compose()
         runtime.service.subscribe(self._on_event)
 
     # --- life cycle --------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="snapshot-publisher",
-                                        daemon=True)
-        self._thread.start()
+        for target, name in ((self._compose_loop, "snapshot-publisher"),
+                             (self._read_loop, "snapshot-reader")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self._read_wake.set()
         if self._on_event in self.runtime.service.listeners:
             self.runtime.service.listeners.remove(self._on_event)
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)  # a locked journal may hold it: it is a daemon
+        for thread in self._threads:
+            thread.join(timeout=2.0)  # a locked journal may hold the reader: it is a daemon
 
     def poke(self) -> None:
-        """Something changed: publish soon. Never blocks (GUI-safe)."""
+        """Something changed: publish the state now, read the journal again. Never
+        blocks (GUI-safe)."""
         self._wake.set()
+        self._read_wake.set()
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
@@ -81,15 +87,20 @@ class SnapshotPublisher:
 
     # --- the worker ------------------------------------------------------------------
 
-    def _loop(self) -> None:
+    def _compose_loop(self) -> None:
         while not self._stop.is_set():
-            self._publish(self.compose())  # the state at once
-            self._facts = self._read()
-            if self._stop.is_set():
-                return
-            self._publish(self.compose())  # and the journal's numbers
-            self._wake.wait(self.interval_s)
             self._wake.clear()
+            self._publish(self.compose())
+            # Relative times move on by themselves; countdowns are painted from
+            # next_sync_at, an absolute time, so this need not tick every second.
+            self._wake.wait(self.interval_s)
+
+    def _read_loop(self) -> None:
+        while not self._stop.is_set():
+            self._read_wake.clear()
+            self._facts = self._read()
+            self._wake.set()  # the composer publishes the new numbers
+            self._read_wake.wait(self.interval_s)
 
     def _read(self) -> StoreFacts:
         started = time.monotonic()

@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from mt5tray.core.formatting import count, duration_ms, local_time, parse_time
+from mt5tray.core.formatting import duration_ms, local_time, parse_time
 from mt5tray.core.hooks import OptionalJobs
+from mt5tray.core.models import SyncCounts
 from mt5tray.core.snapshot import CardData, PositionLine, StoreFacts, SyncMark, Totals
 from mt5tray.core.sync_text import describe_counts
-from mt5tray.core.models import SyncCounts
 from mt5tray.core.trading_day import trading_day_start
 from mt5tray.store.local import LocalStore
 
@@ -71,7 +71,9 @@ def read_card(store: LocalStore, row: dict[str, Any], now: datetime) -> CardData
         name=row.get("name"), currency=row.get("currency"), balance=row.get("balance"),
         equity=row.get("equity"), margin_free=row.get("margin_free"),
         floating_profit=row.get("floating_profit"),
-        today_realized=today_realized(store, account_id, trading_day_start(now, offset)),
+        # None until a sync read the account (a card of a terminal never reached).
+        today_realized=None if row.get("balance") is None else
+        today_realized(store, account_id, trading_day_start(now, offset)),
         server_utc_offset_minutes=offset, is_active=bool(row.get("is_active", 1)),
         last_sync_at=parse_time(row.get("last_sync_at")),
         last_successful_sync_at=parse_time(row.get("last_successful_sync_at")),
@@ -155,5 +157,3 @@ def sync_marks(store: LocalStore, account_id: str, since: datetime) -> tuple[Syn
         marks.append(SyncMark(at, str(r["status"] or "running"), details))
     return tuple(marks)
 
-
-__all__ = ["read_store_facts", "read_card", "count"]

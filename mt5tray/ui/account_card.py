@@ -140,6 +140,9 @@ class AccountCard(QFrame):
         self.cause.setText(problem)
 
     def _paint_positions(self, positions: tuple, currency: str | None) -> None:
+        if (positions, currency) == getattr(self, "_shown", None):
+            return  # repainted every second: leave the table alone when nothing changed
+        self._shown = (positions, currency)
         self.positions.setRowCount(len(positions))
         self.no_positions.setVisible(not positions)
         self.positions.setVisible(bool(positions))

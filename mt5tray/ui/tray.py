@@ -92,8 +92,11 @@ class Tray(QObject):
     def refresh(self) -> None:
         """Paint the latest snapshot: no I/O, so it is cheap on the GUI thread."""
         snap = self.latest()
-        self.icon.setIcon(state_icon(snap.state))
-        self.icon.setToolTip(tray_tooltip(snap))
+        if snap.state != getattr(self, "state", None):  # some tray hosts redraw on every set
+            self.icon.setIcon(state_icon(snap.state))
+        tip = tray_tooltip(snap)
+        if tip != self.icon.toolTip():
+            self.icon.setToolTip(tip)
         self.status_action.setText(status_line(snap))
         busy = snap.busy
         left = snap.cooldown_left()

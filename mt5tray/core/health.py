@@ -11,7 +11,7 @@ it. The rules users notice:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from mt5tray.core.errors import TerminalNotRunning, TerminalTimeout, TerminalUnavailable
 from mt5tray.core.formatting import count, relative

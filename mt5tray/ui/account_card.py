@@ -30,6 +30,7 @@ _STATE_WORDS = {"success": "Up to date", "ok": "Up to date", "partial": "Synced 
                 "failed": "Last sync failed", "syncing": "Syncing…", "skipped": "Not synced",
                 "never": "Not synced yet", "switched_off": "Switched off"}
 POSITION_COLUMNS = ("Symbol", "Side", "Volume", "Open price", "P&L")
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def _value(caption: str) -> tuple[QLabel, QLabel]:
@@ -62,7 +63,8 @@ class AccountCard(QFrame):
         top.addWidget(self.title, 1)
         top.addWidget(self.state)
         outer.addLayout(top)
-        self.server_clock = QLabel(visible=False)
+        self.server_clock = QLabel()
+        self.server_clock.setVisible(False)
         self.server_clock.setStyleSheet("color: #666666;")
         outer.addWidget(self.server_clock)
         grid = QGridLayout()
@@ -78,6 +80,7 @@ class AccountCard(QFrame):
         self.positions = QTableWidget(0, len(POSITION_COLUMNS))
         self.positions.setHorizontalHeaderLabels(list(POSITION_COLUMNS))
         self.positions.verticalHeader().setVisible(False)
+        self.positions.verticalHeader().setDefaultSectionSize(22)
         self.positions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.positions.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.positions.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no focus box (P2)
@@ -88,21 +91,24 @@ class AccountCard(QFrame):
         middle.addWidget(self.curve, 1)
         outer.addLayout(middle)
         # Shown in the table's place, at its height, so the card never jumps.
-        self.no_positions = QLabel("No open positions", visible=False)
+        self.no_positions = QLabel("No open positions")
+        self.no_positions.setVisible(False)
         self.no_positions.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_positions.setFixedHeight(200)
         self.no_positions.setStyleSheet("color: #666666; border: 1px solid #dddddd;")
         middle.insertWidget(1, self.no_positions, 1)
         strip_row = QHBoxLayout()
-        caption = QLabel("Syncs, last 24 h:")
-        caption.setStyleSheet("color: #666666;")
+        strip_caption = QLabel("Syncs, last 24 h:")
+        strip_caption.setStyleSheet("color: #666666;")
         self.strip = SyncStrip()
-        strip_row.addWidget(caption)
+        strip_row.addWidget(strip_caption)
         strip_row.addWidget(self.strip, 1)
         outer.addLayout(strip_row)
         self.last_sync = QLabel()
         self.next_sync = QLabel()
-        self.cause = QLabel(wordWrap=True, visible=False)
+        self.cause = QLabel()
+        self.cause.setWordWrap(True)
+        self.cause.setVisible(False)
         self.cause.setStyleSheet("color: #c62828;")
         times = QHBoxLayout()
         times.addWidget(self.last_sync, 1)
@@ -152,8 +158,8 @@ class AccountCard(QFrame):
                      money(p.profit, currency, signed=True))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column >= 2:  # numbers right-aligned (P1)
+                    item.setTextAlignment(RIGHT)
                 self.positions.setItem(row, column, item)
 
     def cell(self, row: int, column: str) -> str:

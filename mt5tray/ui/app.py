@@ -26,11 +26,11 @@ from mt5tray.bootstrap import App, Simulation, account_refs, build_app, build_wa
 from mt5tray.buildinfo import startup_line
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.publisher import SnapshotPublisher
 from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.logs import memory_handler
 from mt5tray.secrets import KeyringSecrets
-from mt5tray.core.publisher import SnapshotPublisher
 from mt5tray.store.local_cards import read_store_facts
 from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon

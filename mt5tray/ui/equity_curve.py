@@ -7,10 +7,20 @@ draws on plain QWidgets with a date axis and needs only numpy.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
-import pyqtgraph as pg
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+# pyqtgraph picks a Qt binding when imported: ours, even where PyQt is installed too.
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 RANGES = (7, 30, 90)
 Series = tuple[tuple[float, float], ...]
@@ -41,7 +51,9 @@ class EquityCurve(QWidget):
         top.addStretch(1)
         self.buttons = QButtonGroup(self)
         for days in RANGES:
-            button = QPushButton(f"{days} d", checkable=True, checked=days == self.days)
+            button = QPushButton(f"{days} d")
+            button.setCheckable(True)
+            button.setChecked(days == self.days)
             button.setFixedWidth(44)
             button.setFocusPolicy(pg.QtCore.Qt.FocusPolicy.NoFocus)
             self.buttons.addButton(button, days)

@@ -35,9 +35,11 @@ from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 
 TICK_MS = 1000
+HEADLINE_COLOURS = {"warning": "#8a5a00", "error": "#c62828", "terminal_off": "#4d2c91"}
 
 
 def _muted(label: QLabel) -> QLabel:
+    label.setWordWrap(True)
     label.setStyleSheet("color: #555555;")
     return label
 
@@ -50,19 +52,22 @@ class StatusWindow(QWidget):
         self.cards: list[AccountCard] = []
         self.setWindowTitle("mt5tray status")
         self.setWindowIcon(app_icon())
-        self.resize(980, 720)
+        self.resize(980, 620)
         self._build()
         bridge.connect_queued("sync_event", self.on_event)
         bridge.connect_queued("snapshot", lambda _snapshot: self.refresh())
-        self._timer = QTimer(self, interval=TICK_MS, timeout=self.refresh)
-        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence.StandardKey.Close):
-            QShortcut(keys, self, activated=self.close)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self.refresh)
+        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence(QKeySequence.StandardKey.Close)):
+            QShortcut(keys, self).activated.connect(self.close)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         self.headline = QLabel()
         self.headline.setStyleSheet("font-size: 15px; font-weight: 700;")
-        self.cause = QLabel(wordWrap=True)
+        self.cause = QLabel()
+        self.cause.setWordWrap(True)
         self.cause.setStyleSheet("color: #8a5a00;")
         layout.addWidget(self.headline)
         layout.addWidget(self.cause)
@@ -73,14 +78,16 @@ class StatusWindow(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addLayout(self.cards_box)
         outer.addStretch(1)  # cards keep their height; the rest stays empty
-        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(holder)
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout.addWidget(scroll, 1)
-        self.totals = _muted(QLabel(wordWrap=True))
-        self.terminal = _muted(QLabel(wordWrap=True))
-        self.supabase = _muted(QLabel(wordWrap=True))
-        self.progress = QProgressBar(visible=False, minimum=0, maximum=0)  # indeterminate
+        self.totals, self.terminal, self.supabase = (_muted(QLabel()) for _ in range(3))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # indeterminate
+        self.progress.setVisible(False)
         self.progress.setTextVisible(True)
         self.progress.setFormat("Full resync running…")
         # One line, elided by the width rather than wrapped, so nothing jumps (P2).
@@ -88,12 +95,15 @@ class StatusWindow(QWidget):
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.error_caption = QLabel("Last error")
         self.error_caption.setStyleSheet("font-weight: 600;")
-        self.error = QLabel(wordWrap=True)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.setStyleSheet("color: #c62828;")
         buttons = QHBoxLayout()
-        self.sync_button = QPushButton("Sync Now", clicked=self.sync_now)
-        self.dashboard_button = QPushButton("Open dashboard", clicked=self.open_dashboard)
+        self.sync_button = QPushButton("Sync Now")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.dashboard_button = QPushButton("Open dashboard")
+        self.dashboard_button.clicked.connect(self.open_dashboard)
         for button in (self.sync_button, self.dashboard_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         buttons.addWidget(self.sync_button)
@@ -110,6 +120,8 @@ class StatusWindow(QWidget):
         snap = self.latest()
         now = datetime.now(timezone.utc)
         self.headline.setText(snap.headline)
+        self.headline.setStyleSheet("font-size: 15px; font-weight: 700; color: "
+                                    + HEADLINE_COLOURS.get(snap.state, "#222222") + ";")
         self.cause.setText(snap.facts.problem or "")
         self.cause.setVisible(bool(snap.facts.problem))
         while len(self.cards) < len(snap.accounts):
@@ -149,9 +161,8 @@ class StatusWindow(QWidget):
     def _errors(snap: AppSnapshot) -> str:
         """Each failing account's error once, in full; the warning's cause too."""
         lines = [f"{a.title}: {a.error_title}\n{a.error}" for a in snap.accounts if a.error]
-        if snap.state == "warning" and snap.detail:
-            lines.append(f"{snap.headline}\n{snap.detail}" if snap.detail not in snap.headline
-                         else snap.headline)
+        if snap.state == "warning" and snap.detail and snap.detail not in snap.headline:
+            lines.append(f"{snap.headline}\n{snap.detail}")  # the headline alone is on top
         return "\n\n".join(lines)
 
     def on_event(self, event: SyncEvent) -> None:

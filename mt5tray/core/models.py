@@ -219,8 +219,10 @@ class SyncResult:
             "trigger": self.trigger.value,
             "status": self.status.value,
             **asdict(self.counts),
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            # milliseconds, like the journal's other stamps (issue 11, P9)
+            "started_at": self.started_at.isoformat(timespec="milliseconds"),
+            "finished_at": (self.finished_at.isoformat(timespec="milliseconds")
+                            if self.finished_at else None),
             "duration_ms": self.duration_ms,
             "error": self.error,
             "cleaned": dict(self.cleaned),

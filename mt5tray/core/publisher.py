@@ -28,7 +28,11 @@ from mt5tray.core.snapshot import AccountSnapshot, AppSnapshot, StoreFacts
 from mt5tray.core.status_view import terminal_text
 
 log = logging.getLogger(__name__)
-REFRESH_S = 5.0
+REFRESH_S = 5.0  # compose (memory only) at least this often
+# Re-read the journal at least this often. It changes through syncs, which poke
+# a read at once; the timer only catches uploads leaving the outbox and keeps an
+# idle tray from querying every few seconds.
+READ_EVERY_S = 15.0
 
 ReadFacts = Callable[[], StoreFacts]
 Listener = Callable[[AppSnapshot], None]
@@ -40,9 +44,9 @@ class SnapshotPublisher:
     def __init__(self, runtime: Runtime, read_facts: ReadFacts,
                  urls: Callable[[], tuple[str, str]] = lambda: ("", ""),
                  labels: Callable[[], dict[tuple[int | None, str | None], str]] = dict,
-                 interval_s: float = REFRESH_S) -> None:
+                 interval_s: float = REFRESH_S, read_every_s: float = READ_EVERY_S) -> None:
         self.runtime, self.read_facts, self.urls, self.labels = runtime, read_facts, urls, labels
-        self.interval_s = interval_s
+        self.interval_s, self.read_every_s = interval_s, read_every_s
         self.listeners: list[Listener] = []
         self._facts = StoreFacts()
         # The terminal's account (login None) as last seen, so a failure that could
@@ -100,7 +104,7 @@ class SnapshotPublisher:
             self._read_wake.clear()
             self._facts = self._read()
             self._wake.set()  # the composer publishes the new numbers
-            self._read_wake.wait(self.interval_s)
+            self._read_wake.wait(self.read_every_s)
 
     def _read(self) -> StoreFacts:
         started = time.monotonic()

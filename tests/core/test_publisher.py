@@ -80,7 +80,7 @@ def test_the_state_is_published_while_the_journal_read_waits(app: App) -> None:
         release.wait(10)  # as a store lock held through SQLite's busy timeout would
         return read_store_facts(app.store, app.hooks)
 
-    publisher = SnapshotPublisher(runtime, stuck, interval_s=0.05)
+    publisher = SnapshotPublisher(runtime, stuck, interval_s=0.05, read_every_s=0.05)
     seen = Seen(publisher)
     publisher.start()
     try:
@@ -109,7 +109,7 @@ def test_a_journal_that_cannot_be_read_keeps_the_last_numbers(app: App) -> None:
             raise sqlite3.OperationalError("database is locked")
         return read_store_facts(app.store, app.hooks)
 
-    publisher = SnapshotPublisher(runtime, read, interval_s=0.05)
+    publisher = SnapshotPublisher(runtime, read, interval_s=0.05, read_every_s=0.05)
     seen = Seen(publisher)
     publisher.start()
     try:

@@ -308,3 +308,40 @@ def test_an_account_switched_off_is_shown_as_such(shell: Any, qtbot: Any) -> Non
     qtbot.waitUntil(lambda: card.state.text().endswith("Switched off")
                     and card.last_sync.text() == "Last sync 2 h ago", timeout=5000)
     assert card.next_sync.text() == "Not synced: switched off in the web journal"
+
+
+def test_esc_and_ctrl_w_close_the_window(shell: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    for key, modifier in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                          (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+        shell.show_status()
+        window = shell._status
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.keyClick(window, key, modifier)
+        qtbot.waitUntil(lambda w=window: not w.isVisible(), timeout=2000)
+
+
+def test_the_server_clock_line_shows_only_when_the_snapshot_has_one(shell: Any,
+                                                                    qtbot: Any) -> None:
+    from dataclasses import replace
+
+    window = synced_window(shell, qtbot)
+    card, snap = window.cards[0], shell.publisher.latest
+    account = replace(snap.accounts[0], server_clock="UTC+2, 16:05 on the server")
+    card.paint(snap, account, datetime.now(timezone.utc))
+    assert not card.server_clock.isHidden()
+    assert card.server_clock.text() == "Server clock: UTC+2, 16:05 on the server"
+    card.paint(snap, snap.accounts[0], datetime.now(timezone.utc))
+    assert card.server_clock.isHidden()
+
+
+def test_the_menu_starts_with_a_status_line(shell: Any, qtbot: Any) -> None:
+    action = shell.tray.status_action
+    assert shell.tray.menu.actions()[0] is action and not action.isEnabled()
+    assert action.text().endswith("not synced yet")
+    shell.tray.sync_action.trigger()
+    qtbot.waitUntil(lambda: action.text() == "Up to date · synced just now", timeout=10_000)
+    tip = shell.tray.icon.toolTip()
+    assert tip.startswith("mt5tray: Journal up to date\nLast sync just now\nNext sync in ")

@@ -178,10 +178,11 @@ class StatusWindow(QWidget):
             self.message.setToolTip(text)
 
     def _name(self, event: SyncEvent) -> str:
-        if event.account.login is None:
+        if event.account.login is None:  # named by the snapshot once a sync read it
             for shown in self.latest().accounts:
                 if shown.login is not None:
                     return f"{shown.login}@{shown.server}"
+            return "The terminal's account"
         return event.account.describe()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name

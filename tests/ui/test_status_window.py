@@ -5,10 +5,12 @@ journal never freezes the menu, the tooltip or the window."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -16,7 +18,14 @@ from PySide6.QtCore import QTimer
 from mt5tray.core.formatting import money, parse_time
 from mt5tray.core.models import SyncType
 from mt5tray.core.trading_day import trading_day_start
-from tests.ui.conftest import slow_down
+from tests.ui.conftest import REPO, slow_down
+
+
+def artifacts() -> Path:
+    path = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
 
 MONEY = re.compile(r"^[+−]?\d{1,3}(,\d{3})*\.\d{2} [A-Z]{3}$")
 
@@ -285,6 +294,8 @@ def test_without_the_metatrader5_package_the_tray_says_why(home: Any, autostart:
                         timeout=5000)
         assert window.error.isVisible()
         assert "MetaTrader 5 unavailable" in shell.tray.icon.toolTip()
+        window.resize(1000, 600)
+        window.grab().save(str(artifacts() / "status-mt5-unavailable.png"))
     finally:
         shell.stop()
         shell._status.close()

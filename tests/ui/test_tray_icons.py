@@ -44,3 +44,25 @@ def test_mt5_not_running_is_coloured_and_paused_is_not(qapp: object) -> None:
     assert saturation("terminal_off") > 0.35
     assert saturation("paused") < 0.15
     assert difference("terminal_off", "paused") > 40  # the old grey pair: 16
+
+
+def test_icon_sheet_artifact(qapp: object) -> None:
+    """Every state at 16 and 24 px, magnified 2x without smoothing, for a look."""
+    import os
+    from pathlib import Path
+
+    from PySide6.QtGui import QPainter
+
+    from tests.ui.conftest import REPO
+
+    sheet = QImage(len(STATES) * 64, 96, QImage.Format.Format_ARGB32)
+    sheet.fill(QColor("#e0e0e0"))
+    painter = QPainter(sheet)
+    for i, state in enumerate(STATES):
+        for j, size in enumerate((16, 24)):
+            image = QImage(str(icon_path(state, size)))
+            painter.drawImage(i * 64 + 8, 4 + j * 40, image.scaled(size * 2, size * 2))
+    painter.end()
+    folder = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    assert sheet.save(str(folder / "tray-icon-states.png"))

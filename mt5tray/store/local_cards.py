@@ -15,8 +15,9 @@ Everything is derived from existing tables (no schema step):
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
+from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.formatting import duration_ms, local_time, parse_time
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import SyncCounts
@@ -47,6 +48,24 @@ def _iso(when: datetime) -> str:
 def _epoch(text: str | None) -> float | None:
     parsed = parse_time(text)
     return parsed.timestamp() if parsed else None
+
+
+class _Uploader(Protocol):
+    last_error: Mt5TrayError | None
+
+
+def upload_cause(remote: _Uploader | None, hooks: OptionalJobs) -> str | None:
+    """Why rows wait to upload, in words: "not signed in to Supabase" or the
+    first sentence of the last upload error (C8). None without Supabase. May read
+    the keyring (the saved session), so it runs where the journal is read."""
+    if remote is None:
+        return None
+    if not hooks.user():
+        return "not signed in to Supabase"
+    error = remote.last_error
+    if error is not None:
+        return error.message.split(". ")[0].rstrip(".")
+    return None
 
 
 def read_store_facts(store: LocalStore, hooks: OptionalJobs, upload_cause: str | None = None,

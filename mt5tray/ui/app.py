@@ -31,7 +31,7 @@ from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.logs import memory_handler
 from mt5tray.secrets import KeyringSecrets
-from mt5tray.store.local_cards import read_store_facts
+from mt5tray.store.local_cards import read_store_facts, upload_cause
 from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
@@ -75,16 +75,8 @@ class TrayShell(QObject):
         self._logs: LogWindow | None = None
 
     def upload_cause(self) -> str | None:
-        """Why rows wait to upload, in words (publisher thread: may touch the session)."""
-        remote = self.app.remote
-        if remote is None:
-            return None
-        if not self.hooks.user():
-            return "not signed in to Supabase"
-        error = remote.last_error
-        if error is not None:
-            return error.message.split(". ")[0].rstrip(".")
-        return None
+        """Why rows wait to upload (called on the publisher's reader thread)."""
+        return upload_cause(self.app.remote, self.hooks)
 
     def start(self) -> None:
         self.scheduler.start()

@@ -162,9 +162,10 @@ class AppSnapshot:
 
 
 def next_sync_text(snapshot: AppSnapshot, account: AccountSnapshot | None,
-                   now: datetime | None = None) -> str:
+                   now: datetime | None = None, precise: bool = True) -> str:
     """'Next sync in 1 min 20 s', or why there is none. One function for the
-    tooltip and the cards, so they never contradict each other (C4)."""
+    tooltip and the cards, so they never contradict each other (C4). The
+    tooltip is not precise ('Next sync in 5 min'): it is not repainted every second."""
     now = now or datetime.now(timezone.utc)
     accounts = [account] if account is not None else list(snapshot.accounts)
     if account is not None and account.card is not None and not account.card.is_active:
@@ -178,6 +179,8 @@ def next_sync_text(snapshot: AppSnapshot, account: AccountSnapshot | None,
     if snapshot.next_sync_at is None:
         return "No sync scheduled"
     left = (snapshot.next_sync_at - now).total_seconds()
+    if not precise:
+        return f"Next sync {relative(snapshot.next_sync_at, now)}"
     return "Next sync in a moment" if left < 1 else f"Next sync in {countdown(left)}"
 
 

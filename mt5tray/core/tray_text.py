@@ -22,8 +22,8 @@ def tray_tooltip(snap: AppSnapshot, now: datetime | None = None) -> str:
     lines = [f"mt5tray: {snap.headline}"]
     if snap.accounts:
         lines.append(last_sync_text(snap, now))
-        if not snap.busy:
-            lines.append(next_sync_text(snap, None, now))
+        if not snap.busy and not snap.paused:  # paused: the headline says it already
+            lines.append(next_sync_text(snap, None, now, precise=False))
     text = "\n".join(lines)
     return text if len(text) <= TOOLTIP_MAX else text[: TOOLTIP_MAX - 1] + "…"
 

@@ -1,12 +1,17 @@
-"""Composes AppSnapshots on its own thread and hands them to listeners.
+"""Composes AppSnapshots on its own threads and hands them to listeners.
 
 Why (issue 11, B1): the status window used to read the journal on the GUI
 thread and froze the whole tray for as long as another program held the
-journal locked. Now only these threads read: after every sync event or state
-change (`poke`) and on a timer. Each round publishes twice: first at once
-with the in-memory state (busy, paused, results, schedule) and the journal
-facts of the previous read, then again once the journal has been read. So a
-locked journal delays the numbers, never the state, and never the GUI.
+journal locked. Now only these threads read, after every sync event or state
+change (`poke`) and on a timer. Two threads: the composer publishes at once
+from the in-memory state (busy, paused, results, schedule) and the journal
+facts of the latest read; the reader reads the journal and hands each read to
+the composer. So a locked journal delays the numbers, never the state, and
+never the GUI.
+
+An idle tray costs little: the cards (positions, curves, sync strip) are read
+only while a window wants them (`want_cards`) and something changed; the
+timer otherwise re-reads only the cheap counters the tooltip shows.
 Qt-free: listeners are plain callables (ui.bridge turns them into signals).
 """
 
@@ -34,7 +39,8 @@ REFRESH_S = 5.0  # compose (memory only) at least this often
 # idle tray from querying every few seconds.
 READ_EVERY_S = 15.0
 
-ReadFacts = Callable[[], StoreFacts]
+# read_facts(cards, previous): with cards False, keep previous.cards and totals.
+ReadFacts = Callable[[bool, StoreFacts], StoreFacts]
 Listener = Callable[[AppSnapshot], None]
 
 
@@ -54,6 +60,8 @@ class SnapshotPublisher:
         self._seen: dict[tuple[int | None, str | None], tuple[int, str]] = {}
         self._wake = threading.Event()  # compose and publish
         self._read_wake = threading.Event()  # read the journal again
+        self._dirty = True  # something changed since the last full read
+        self._want_cards = False
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.latest: AppSnapshot = self.compose()
@@ -80,8 +88,15 @@ class SnapshotPublisher:
     def poke(self) -> None:
         """Something changed: publish the state now, read the journal again. Never
         blocks (GUI-safe)."""
+        self._dirty = True
         self._wake.set()
         self._read_wake.set()
+
+    def want_cards(self, wanted: bool) -> None:
+        """A window showing the cards opened (True) or closed (False)."""
+        self._want_cards = wanted
+        if wanted:
+            self.poke()
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
@@ -108,8 +123,11 @@ class SnapshotPublisher:
 
     def _read(self) -> StoreFacts:
         started = time.monotonic()
+        cards = self._want_cards and self._dirty
+        if cards:
+            self._dirty = False  # a poke during the read marks it dirty again
         try:
-            facts = self.read_facts()
+            facts = self.read_facts(cards, self._facts)
         except Mt5TrayError as exc:
             return replace(self._facts, problem=exc.message)
         except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.OperationalError: keep going

@@ -69,14 +69,20 @@ def upload_cause(remote: _Uploader | None, hooks: OptionalJobs) -> str | None:
 
 
 def read_store_facts(store: LocalStore, hooks: OptionalJobs, upload_cause: str | None = None,
-                     now: datetime | None = None) -> StoreFacts:
-    """Every card, the totals and the upload counters, in one pass."""
+                     now: datetime | None = None, cards: bool = True,
+                     previous: StoreFacts | None = None) -> StoreFacts:
+    """The upload counters; with `cards`, also every card and the totals (the
+    heavy part, read only while a window shows them), else those of `previous`."""
     now = now or datetime.now(timezone.utc)
-    cards = {(card.login, card.server): card for card in
-             (read_card(store, row, now) for row in store.list_accounts())}
-    t = dict(store.query(_TOTALS_SQL)[0])
+    if cards or previous is None:
+        read = {(card.login, card.server): card for card in
+                (read_card(store, row, now) for row in store.list_accounts())} if cards else {}
+        t = dict(store.query(_TOTALS_SQL)[0])
+        totals = Totals(**{k: int(v or 0) for k, v in t.items()})
+    else:
+        read, totals = previous.cards, previous.totals
     return StoreFacts(
-        cards=cards, totals=Totals(**{k: int(v or 0) for k, v in t.items()}),
+        cards=read, totals=totals,
         pending_uploads=hooks.pending(), quarantined_uploads=hooks.quarantined(),
         signed_in_user=hooks.user(), supabase_warning=hooks.warning(),
         upload_cause=upload_cause, read_at=now)

@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -37,8 +38,10 @@ from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
 from mt5tray.ui.settings_dialog import SettingsDialog
 from mt5tray.ui.single_instance import SERVE_REQUESTS, SingleInstance
-from mt5tray.ui.status_window import StatusWindow
 from mt5tray.ui.tray import Tray, TrayCallbacks
+
+if TYPE_CHECKING:
+    from mt5tray.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
 READY_FILE_ENV = "MT5TRAY_READY_FILE"  # tests and the idle benchmark wait on it
@@ -61,7 +64,8 @@ class TrayShell(QObject):
         self.bridge = Bridge(app.service, memory_handler, self)
         # Everything the windows show is composed off the GUI thread (issue 11, B1).
         self.publisher = SnapshotPublisher(
-            self.runtime, lambda: read_store_facts(app.store, self.hooks, self.upload_cause()),
+            self.runtime, lambda cards, previous: read_store_facts(
+                app.store, self.hooks, self.upload_cause(), cards=cards, previous=previous),
             urls=lambda: (self.app.settings.supabase.url, self.app.settings.dashboard_url))
         self.bridge.attach(self.publisher)
         callbacks = TrayCallbacks(
@@ -118,8 +122,12 @@ class TrayShell(QObject):
 
     def status_window(self) -> StatusWindow:
         if self._status is None:
+            # Imported on first use: pyqtgraph and numpy cost an idle tray ~20 MB.
+            from mt5tray.ui.status_window import StatusWindow
+
             self._status = StatusWindow(self.runtime, self.bridge,
-                                        lambda: self.publisher.latest, self.publisher.poke)
+                                        lambda: self.publisher.latest, self.publisher.poke,
+                                        self.publisher.want_cards)
         return self._status
 
     def show_status(self) -> None:

@@ -46,9 +46,11 @@ def _muted(label: QLabel) -> QLabel:
 
 class StatusWindow(QWidget):
     def __init__(self, runtime: Runtime, bridge: Bridge, snapshot: Callable[[], AppSnapshot],
-                 poke: Callable[[], None] = lambda: None) -> None:
+                 poke: Callable[[], None] = lambda: None,
+                 want_cards: Callable[[bool], None] = lambda wanted: None) -> None:
         super().__init__()
         self.runtime, self.latest, self.poke = runtime, snapshot, poke
+        self.want_cards = want_cards
         self.cards: list[AccountCard] = []
         self.setWindowTitle("mt5tray status")
         self.setWindowIcon(app_icon())
@@ -193,11 +195,13 @@ class StatusWindow(QWidget):
         super().keyPressEvent(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.want_cards(True)  # the publisher reads the cards while this is open
         self.refresh()
         self._timer.start()
         super().showEvent(event)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.want_cards(False)
         self._timer.stop()
         super().hideEvent(event)
 

@@ -58,8 +58,10 @@ def runtime_of(app: App) -> Runtime:
 
 def test_cards_come_from_the_journal_on_the_publishers_thread(app: App) -> None:
     runtime = runtime_of(app)
-    publisher = SnapshotPublisher(runtime, lambda: read_store_facts(app.store, app.hooks))
+    publisher = SnapshotPublisher(runtime, lambda cards, previous: read_store_facts(
+        app.store, app.hooks, cards=cards, previous=previous))
     seen = Seen(publisher)
+    publisher.want_cards(True)
     publisher.start()
     try:
         app.service.sync_one(runtime.accounts()[0], trigger=Trigger.CLI)
@@ -76,7 +78,7 @@ def test_the_state_is_published_while_the_journal_read_waits(app: App) -> None:
     runtime = runtime_of(app)
     release = threading.Event()
 
-    def stuck():
+    def stuck(cards, previous):
         release.wait(10)  # as a store lock held through SQLite's busy timeout would
         return read_store_facts(app.store, app.hooks)
 
@@ -104,7 +106,7 @@ def test_a_journal_that_cannot_be_read_keeps_the_last_numbers(app: App) -> None:
     app.service.sync_one(runtime.accounts()[0], trigger=Trigger.CLI)
     fail = threading.Event()
 
-    def read():
+    def read(cards, previous):
         if fail.is_set():
             raise sqlite3.OperationalError("database is locked")
         return read_store_facts(app.store, app.hooks)
@@ -119,5 +121,39 @@ def test_a_journal_that_cannot_be_read_keeps_the_last_numbers(app: App) -> None:
         assert bad.accounts[0].card == good.accounts[0].card
         assert "another program may be using it" in bad.facts.problem
         assert "OperationalError" not in bad.facts.problem
+    finally:
+        publisher.stop()
+
+
+def test_cards_are_read_only_while_wanted_and_after_a_change(app: App) -> None:
+    """An idle tray with no window open reads only the cheap counters."""
+    runtime = runtime_of(app)
+    app.service.sync_one(runtime.accounts()[0], trigger=Trigger.CLI)
+    reads: list[bool] = []
+
+    def read(cards, previous):
+        reads.append(cards)
+        return read_store_facts(app.store, app.hooks, cards=cards, previous=previous)
+
+    publisher = SnapshotPublisher(runtime, read, interval_s=0.02, read_every_s=0.02)
+    seen = Seen(publisher)
+    publisher.start()
+    try:
+        time.sleep(0.3)
+        assert reads and not any(reads)  # nobody looks: no cards
+        assert not publisher.latest.accounts[0].card
+        publisher.want_cards(True)  # the status window opened
+        seen.wait(lambda s: s.accounts[0].card is not None)
+        time.sleep(0.3)
+        assert reads.count(True) == 1  # the timer alone does not re-read them
+        app.service.sync_one(runtime.accounts()[0], trigger=Trigger.CLI)  # a change
+        seen.wait(lambda s: s.facts.totals.syncs == 2)
+        after_sync = reads.count(True)
+        assert 2 <= after_sync <= 3  # its "started" and "finished" events both poke
+        publisher.want_cards(False)
+        publisher.poke()
+        time.sleep(0.2)
+        assert reads.count(True) == after_sync
+        assert publisher.latest.accounts[0].card is not None  # the last numbers stay
     finally:
         publisher.stop()

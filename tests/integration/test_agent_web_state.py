@@ -141,8 +141,9 @@ def test_the_status_view_shows_the_switched_off_state(pc) -> None:
     _switch(pc, LOGIN_A, False)
     agent(pc.app).heartbeat(pc.app.service)
     runtime = Runtime(pc.app.service, SyncScheduler(pc.app.service), pc.app.hooks)
-    publisher = SnapshotPublisher(runtime, lambda: read_store_facts(pc.app.store, pc.app.hooks))
-    publisher._facts = publisher.read_facts()  # what its reader thread does
+    publisher = SnapshotPublisher(
+        runtime, lambda cards, previous: read_store_facts(pc.app.store, pc.app.hooks))
+    publisher._facts = publisher.read_facts(True, publisher._facts)  # as its reader does
     snap = publisher.compose()
     (account,) = snap.accounts
     assert account.login == LOGIN_A and account.state == "switched_off"

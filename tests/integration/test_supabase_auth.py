@@ -212,10 +212,10 @@ def test_rows_waiting_for_a_sign_in_say_so_in_the_tray(tmp_path, gateway,
         pending = agent(app).pending_uploads()
         assert pending > 0
         runtime = Runtime(app.service, SyncScheduler(app.service), app.hooks)
-        publisher = SnapshotPublisher(runtime, lambda: read_store_facts(
+        publisher = SnapshotPublisher(runtime, lambda cards, previous: read_store_facts(
             app.store, app.hooks, upload_cause(app.remote, app.hooks)),
             urls=lambda: (app.settings.supabase.url, app.settings.dashboard_url))
-        publisher._facts = publisher.read_facts()  # what its reader thread does
+        publisher._facts = publisher.read_facts(True, publisher._facts)  # as its reader does
         snap = publisher.compose()
         assert snap.state == "warning"
         assert snap.headline == f"{pending:,} rows waiting to upload: not signed in to Supabase"

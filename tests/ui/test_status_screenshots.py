@@ -69,6 +69,11 @@ def test_screenshot_one_account(demo: Any, qtbot: Any) -> None:
     assert card.positions.rowCount() > 0 and card.values["Balance"].text().endswith(" USD")
     assert card.strip.marks and not window.error.isVisible()
     window.grab().save(str(artifacts() / "status-one-account.png"))
+    demo.tray.about_to_show()
+    menu = demo.tray.menu
+    menu.adjustSize()
+    assert menu.actions()[0].text() == "Up to date · synced just now"
+    menu.grab().save(str(artifacts() / "tray-menu.png"))
 
 
 def test_screenshot_three_accounts_one_closed(three: Any, qtbot: Any) -> None:

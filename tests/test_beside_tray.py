@@ -110,7 +110,7 @@ def test_a_killed_mt5tray_leaves_the_home_free(tmp_path):
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=30)
     out, err = _mt5tray(tmp_path, "sync", "--simulate", str(SCENARIO)).communicate(timeout=60)
-    assert b"Waiting" not in err and b"success" in out, err
+    assert b"Waiting" not in err and b"succeeded" in out, err
 
 
 def test_the_lock_and_the_cli_commands_stay_headless():

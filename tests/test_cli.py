@@ -75,6 +75,27 @@ def test_status_after_syncs(home):
     assert "Totals: 2 syncs (2 successful, 0 failed)" in human.stdout
 
 
+def test_text_output_reads_like_a_person_wrote_it(home):
+    """P1/C5: currency and separators, local times without microseconds, correct
+    plurals, no None; a refresh of open positions is not "positions updated"."""
+    import re
+
+    first = run(home, "sync", "--simulate")
+    assert first.returncode == 0, first.stderr
+    assert re.search(r"re-read \d{1,3}(,\d{3})+ deals", first.stdout), first.stdout
+    second = run(home, "sync", "--simulate")
+    assert "positions updated" not in second.stdout and "None" not in second.stdout
+    assert re.search(r"sync succeeded in [\d.]+ m?s - .*open positions? refreshed",
+                     second.stdout), second.stdout
+    status = run(home, "status", "--simulate").stdout
+    assert re.search(r"balance \d{1,3}(,\d{3})*\.\d{2} USD · equity ", status), status
+    assert "None" not in status and not re.search(r"\d\.\d{6}", status)
+    assert re.search(r"last sync \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(just now\)", status)
+    assert re.search(r"Totals: 2 syncs .* · \d{1,3}(,\d{3})+ deals · ", status)
+    one = json.loads(run(home, "sync", "--simulate", "--json").stdout)[0]
+    assert re.fullmatch(r"[\d-]+T[\d:]+\.\d{3}\+00:00", one["started_at"])
+
+
 def test_simulated_run_never_uses_the_configured_store(home, tmp_path):
     configured = tmp_path / "real-journal.sqlite3"
     (home / "config").mkdir(parents=True)

@@ -10,6 +10,7 @@ from mt5tray.bootstrap import Simulation, account_refs, build_app
 from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
+from mt5tray.core.formatting import count
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -104,7 +105,7 @@ def _upload_status(app) -> str | None:
     lines = [state["last_repair"]] if state["last_repair"] else []
     if state["quarantined_rows"]:
         reasons = "; ".join(r["reason"] for r in state["reasons"])
-        lines.append(f"Supabase: {state['quarantined_rows']} rows set aside, not uploaded "
+        lines.append(f"Supabase: {count(state['quarantined_rows'], 'row')} set aside, not uploaded "
                      f"({reasons}); see `mt5tray uploads status`.")
     pending = state["pending_rows"]
     if not pending:
@@ -112,5 +113,5 @@ def _upload_status(app) -> str | None:
                      else "Supabase: everything uploaded.")
     else:
         reason = f": {app.remote.last_error}" if app.remote.last_error else ""
-        lines.append(f"Supabase: {pending} rows wait to upload{reason}")
+        lines.append(f"Supabase: {count(pending, 'row')} waiting to upload{reason}")
     return "\n".join(lines)

@@ -163,6 +163,7 @@ class SyncEngine:
         audit = audit_full_sync(self.store, state.account_id, window, reading.returned_tickets,
                                 reading.batch.new_deals, account.balance)
         result.counts.deals_archived = audit.deals_archived
+        result.deals_read = len(reading.returned_tickets)  # issue 11: "re-read N deals"
         result.balance_difference = audit.balance_difference
         warning = audit.warning(account.currency)
         if warning:

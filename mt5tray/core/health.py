@@ -11,10 +11,15 @@ it. The rules users notice:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from mt5tray.core.errors import TerminalNotRunning, TerminalTimeout, TerminalUnavailable
-from mt5tray.core.models import SyncCounts, SyncResult, SyncStatus, Trigger
+from mt5tray.core.formatting import count, relative
+from mt5tray.core.models import SyncResult, SyncStatus, Trigger
+from mt5tray.core.sync_text import describe_counts
+
+__all__ = ["describe_counts", "overall_health", "relative_time", "tooltip", "Notice",
+           "NoticePolicy", "TrayHealth"]
 
 STARTUP_GRACE_S = 120.0
 # Titles of errors that mean "the terminal is not there (yet)".
@@ -39,6 +44,7 @@ def overall_health(
     pending_uploads: int = 0,
     grace_s: float = STARTUP_GRACE_S,
     quarantined_uploads: int = 0,
+    upload_cause: str | None = None,
 ) -> TrayHealth:
     """The one state for the tray, from every account's last result."""
     if busy:
@@ -63,30 +69,20 @@ def overall_health(
     if partial:
         return TrayHealth("warning", "Last sync was partial", partial[0].error or "")
     if quarantined_uploads:
-        return TrayHealth("warning", f"{quarantined_uploads} rows could not be uploaded",
+        return TrayHealth("warning", f"{count(quarantined_uploads, 'row')} could not be uploaded",
                           "Supabase refused them or they could not be read; they are set "
                           "aside and the rest keep uploading. See `mt5tray uploads status`.")
     if pending_uploads:
-        return TrayHealth("warning", f"{pending_uploads} rows waiting to upload")
+        waiting = f"{count(pending_uploads, 'row')} waiting to upload"
+        # The cause in the headline (issue 11, C8): "...: not signed in to Supabase".
+        return TrayHealth("warning", f"{waiting}: {upload_cause}" if upload_cause else waiting,
+                          upload_cause or "")
     return TrayHealth("ok", "Journal up to date")
 
 
 def relative_time(when: datetime | None, now: datetime | None = None) -> str:
-    """'just now', '3 min ago', 'in 4 min', '2 h ago'."""
-    if when is None:
-        return "never"
-    now = now or datetime.now(timezone.utc)
-    seconds = (when - now).total_seconds()
-    future, seconds = seconds > 0, abs(seconds)
-    if seconds < 45:
-        return "in a moment" if future else "just now"
-    if seconds < 3600:
-        text = f"{round(seconds / 60)} min"
-    elif seconds < 86400:
-        text = f"{round(seconds / 3600)} h"
-    else:
-        text = f"{round(seconds / 86400)} d"
-    return f"in {text}" if future else f"{text} ago"
+    """'just now', '3 min ago', 'in 4 min', '2 h ago' (core.formatting.relative)."""
+    return relative(when, now)
 
 
 def tooltip(health: TrayHealth, last: SyncResult | None, next_run: datetime | None) -> str:
@@ -97,20 +93,6 @@ def tooltip(health: TrayHealth, last: SyncResult | None, next_run: datetime | No
     if next_run is not None:
         lines.append(f"Next sync {relative_time(next_run)}")
     return "\n".join(lines)[:127]
-
-
-def describe_counts(counts: SyncCounts) -> str:
-    """'2 new deals, 3 positions updated, 1 closed' (or 'nothing new')."""
-    parts = []
-    if counts.deals_inserted:
-        parts.append(f"{counts.deals_inserted} new deals")
-    positions = [(counts.positions_created, "opened"), (counts.positions_updated, "updated"),
-                 (counts.positions_closed, "closed")]
-    words = [f"{n} {verb}" for n, verb in positions if n]
-    if words:
-        words[0] = f"{words[0].split()[0]} positions {words[0].split()[1]}"
-        parts.extend(words)
-    return ", ".join(parts) if parts else "nothing new"
 
 
 @dataclass(frozen=True)
@@ -138,7 +120,9 @@ class NoticePolicy:
         recovered = key in self.failing
         self.failing.discard(key)
         if manual:
-            return Notice(f"{who} synced", describe_counts(result.counts))
+            done = "fully resynced" if result.sync_type.value == "full" else "synced"
+            return Notice(f"{who} {done}", describe_counts(result.counts, result.deals_read))
         if recovered:
-            return Notice("Sync working again", f"{who}: {describe_counts(result.counts)}")
+            return Notice("Sync working again",
+                          f"{who}: {describe_counts(result.counts, result.deals_read)}")
         return None

@@ -199,6 +199,9 @@ class SyncResult:
     # Full syncs: the sum of the journal's deals minus the account balance
     # (None: not checked); a difference is also a warning (issue 9).
     balance_difference: float | None = None
+    # Full syncs: how many deals the terminal returned for the window (what
+    # "re-read" means in the result line); None for incremental syncs.
+    deals_read: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -216,8 +219,10 @@ class SyncResult:
             "trigger": self.trigger.value,
             "status": self.status.value,
             **asdict(self.counts),
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            # milliseconds, like the journal's other stamps (issue 11, P9)
+            "started_at": self.started_at.isoformat(timespec="milliseconds"),
+            "finished_at": (self.finished_at.isoformat(timespec="milliseconds")
+                            if self.finished_at else None),
             "duration_ms": self.duration_ms,
             "error": self.error,
             "cleaned": dict(self.cleaned),
@@ -225,19 +230,10 @@ class SyncResult:
         }
 
     def summary(self) -> str:
-        """One human line: what happened to this account."""
-        who = f"{self.login}@{self.server}" if self.login else "the terminal's account"
-        if self.status in (SyncStatus.FAILED, SyncStatus.SKIPPED):
-            return f"{who}: {self.status.value} - {self.error}"
-        c = self.counts
-        return (
-            f"{who}: {self.sync_type.value} sync {self.status.value} in {self.duration_ms} ms - "
-            f"{c.deals_inserted} new deals, {c.trades_upserted} trades written, "
-            f"positions {c.positions_created} opened / {c.positions_updated} updated / "
-            f"{c.positions_closed} closed" + (f" (warning: {self.error})" if self.error else "")
-            + (f" ({self.cleaned['nul_characters_removed']} NUL characters removed from text)"
-               if self.cleaned.get("nul_characters_removed") else "")
-        )
+        """One human line: what happened to this account (core.sync_text)."""
+        from mt5tray.core.sync_text import result_line  # it formats this class
+
+        return result_line(self)
 
 
 @dataclass(frozen=True, slots=True)

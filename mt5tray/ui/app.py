@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
@@ -26,18 +27,21 @@ from mt5tray.bootstrap import App, Simulation, account_refs, build_app, build_wa
 from mt5tray.buildinfo import startup_line
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.publisher import SnapshotPublisher
 from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.logs import memory_handler
 from mt5tray.secrets import KeyringSecrets
-from mt5tray.store.local_status import status_summary
+from mt5tray.store.local_cards import read_store_facts, upload_cause
 from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
 from mt5tray.ui.settings_dialog import SettingsDialog
 from mt5tray.ui.single_instance import SERVE_REQUESTS, SingleInstance
-from mt5tray.ui.status_window import StatusWindow
 from mt5tray.ui.tray import Tray, TrayCallbacks
+
+if TYPE_CHECKING:
+    from mt5tray.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
 READY_FILE_ENV = "MT5TRAY_READY_FILE"  # tests and the idle benchmark wait on it
@@ -58,17 +62,29 @@ class TrayShell(QObject):
                                        watcher=build_watcher(app))
         self.runtime = Runtime(app.service, self.scheduler, self.hooks)
         self.bridge = Bridge(app.service, memory_handler, self)
+        # Everything the windows show is composed off the GUI thread (issue 11, B1).
+        self.publisher = SnapshotPublisher(
+            self.runtime, lambda cards, previous: read_store_facts(
+                app.store, self.hooks, self.upload_cause(), cards=cards, previous=previous),
+            urls=lambda: (self.app.settings.supabase.url, self.app.settings.dashboard_url))
+        self.bridge.attach(self.publisher)
         callbacks = TrayCallbacks(
             self.show_status, self.show_logs, self.show_settings, QApplication.quit,
             notifications_on=lambda: self.app.settings.notifications,
             full_resync_days=lambda: self.app.settings.full_resync_days,
             start_at_login_changed=self.remember_start_at_login)
-        self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks, self)
+        self.tray = Tray(self.runtime, self.bridge, self.autostart, callbacks,
+                         lambda: self.publisher.latest, self.publisher.poke, self)
         self._status: StatusWindow | None = None
         self._logs: LogWindow | None = None
 
+    def upload_cause(self) -> str | None:
+        """Why rows wait to upload (called on the publisher's reader thread)."""
+        return upload_cause(self.app.remote, self.hooks)
+
     def start(self) -> None:
         self.scheduler.start()
+        self.publisher.start()
         self.tray.show()
         QTimer.singleShot(0, self._ready)
 
@@ -98,6 +114,7 @@ class TrayShell(QObject):
 
     def stop(self) -> None:
         self.bridge.close()
+        self.publisher.stop()
         self.runtime.shutdown()
         self.tray.icon.hide()
 
@@ -105,9 +122,12 @@ class TrayShell(QObject):
 
     def status_window(self) -> StatusWindow:
         if self._status is None:
-            summary = lambda: status_summary(self.app.store, self.hooks.pending())  # noqa: E731
-            self._status = StatusWindow(self.runtime, self.bridge, summary,
-                                        lambda: self.app.settings)
+            # Imported on first use: pyqtgraph and numpy cost an idle tray ~20 MB.
+            from mt5tray.ui.status_window import StatusWindow
+
+            self._status = StatusWindow(self.runtime, self.bridge,
+                                        lambda: self.publisher.latest, self.publisher.poke,
+                                        self.publisher.want_cards)
         return self._status
 
     def show_status(self) -> None:
@@ -149,7 +169,7 @@ class TrayShell(QObject):
         if self.scheduler.watcher is not None:
             self.scheduler.watcher.configure(settings.watch.enabled,
                                              settings.watch.probe_interval_s)
-        self.tray.refresh()
+        self.publisher.poke()
 
 
 def quit_on_signals(qapp: QApplication) -> QSocketNotifier | None:

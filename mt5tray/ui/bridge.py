@@ -13,7 +13,9 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from mt5tray.core.publisher import SnapshotPublisher
 from mt5tray.core.service import SyncEvent, SyncService
+from mt5tray.core.snapshot import AppSnapshot
 from mt5tray.logs import MemoryLogHandler
 from mt5tray.ui.qtcompat import emit
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 class Bridge(QObject):
     sync_event = Signal(object)  # SyncEvent
     log_line = Signal(int, str)  # level, formatted line
+    snapshot = Signal(object)  # core.snapshot.AppSnapshot, from the publisher's thread
 
     def __init__(self, service: SyncService, memory: MemoryLogHandler,
                  parent: QObject | None = None) -> None:
@@ -35,6 +38,15 @@ class Bridge(QObject):
     def _on_sync_event(self, event: SyncEvent) -> None:
         if not self._closed:
             emit(self.sync_event, event)
+
+    def attach(self, publisher: SnapshotPublisher) -> None:
+        """Forward every published snapshot (issue 11, B1: what the windows paint)."""
+        self._publisher = publisher
+        publisher.subscribe(self._on_snapshot)
+
+    def _on_snapshot(self, snapshot: AppSnapshot) -> None:
+        if not self._closed:
+            emit(self.snapshot, snapshot)
 
     def _on_log_line(self, level: int, line: str) -> None:
         if not self._closed:
@@ -49,5 +61,8 @@ class Bridge(QObject):
         self._closed = True
         if self._on_sync_event in self._service.listeners:
             self._service.listeners.remove(self._on_sync_event)
+        publisher = getattr(self, "_publisher", None)
+        if publisher is not None and self._on_snapshot in publisher.listeners:
+            publisher.listeners.remove(self._on_snapshot)
         if self._on_log_line in self._memory.listeners:
             self._memory.listeners.remove(self._on_log_line)

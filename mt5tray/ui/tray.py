@@ -1,7 +1,9 @@
-"""The tray icon and its menu: paints the runtime's health, forwards clicks.
+"""The tray icon and its menu: paints the latest snapshot, forwards clicks.
 
-No policy here: states, tooltips and which results deserve a notification
-come from core.health; what a click does comes from core.runtime.
+No policy here: states and which results deserve a notification come from
+core.health, the texts from core.snapshot / core.tray_text; what a click does
+comes from core.runtime. Painting reads only the published AppSnapshot
+(issue 11, B1), never the store, the terminal or the network.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, AutostartStatus
 from mt5tray.core.errors import Mt5TrayError
-from mt5tray.core.health import Notice, NoticePolicy, tooltip
+from mt5tray.core.formatting import countdown
+from mt5tray.core.health import Notice, NoticePolicy
 from mt5tray.core.models import AccountRef
 from mt5tray.core.runtime import Runtime
 from mt5tray.core.service import SyncEvent
+from mt5tray.core.snapshot import AppSnapshot
+from mt5tray.core.tray_text import status_line, tray_tooltip
 from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import state_icon
 
 log = logging.getLogger(__name__)
-REFRESH_MS = 30_000  # relative times in the tooltip, the end of the start-up grace
+REFRESH_MS = 30_000  # relative times in the tooltip (repainted from the last snapshot)
 
 
 @dataclass
@@ -39,9 +44,12 @@ class TrayCallbacks:
 
 class Tray(QObject):
     def __init__(self, runtime: Runtime, bridge: Bridge, autostart: Autostart,
-                 callbacks: TrayCallbacks, parent: QObject | None = None) -> None:
+                 callbacks: TrayCallbacks, snapshot: Callable[[], AppSnapshot],
+                 poke: Callable[[], None] = lambda: None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runtime, self.autostart, self.cb = runtime, autostart, callbacks
+        self.latest, self.poke = snapshot, poke
         self.policy = NoticePolicy()
         self.icon = QSystemTrayIcon(state_icon("syncing"), self)
         self.menu = QMenu()
@@ -50,6 +58,7 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         bridge.connect_queued("sync_event", self.on_event)
+        bridge.connect_queued("snapshot", lambda _snapshot: self.refresh())
         self._timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
         self._timer.start()
         self.last_notice: Notice | None = None
@@ -57,6 +66,8 @@ class Tray(QObject):
 
     def _build_menu(self) -> None:
         m = self.menu
+        self.status_action = m.addAction("mt5tray")  # "Up to date · synced 2 min ago" (P3)
+        self.status_action.setEnabled(False)
         self.header = m.addSection("mt5tray")
         self.sync_action = m.addAction("Sync Now", lambda: self.sync_now(None))
         self.full_action = m.addAction("Full Resync…", lambda: self.full_resync(None))
@@ -79,23 +90,30 @@ class Tray(QObject):
     # --- painting -------------------------------------------------------------------
 
     def refresh(self) -> None:
-        health = self.runtime.health()
-        self.icon.setIcon(state_icon(health.state))
-        self.icon.setToolTip(tooltip(health, self.runtime.latest_result(),
-                                     self.runtime.next_sync_at()))
-        busy = self.runtime.service.busy
-        self.sync_action.setEnabled(not busy)
-        self.sync_action.setText("Syncing…" if busy else "Sync Now")
+        """Paint the latest snapshot: no I/O, so it is cheap on the GUI thread."""
+        snap = self.latest()
+        if snap.state != getattr(self, "state", None):  # some tray hosts redraw on every set
+            self.icon.setIcon(state_icon(snap.state))
+        tip = tray_tooltip(snap)
+        if tip != self.icon.toolTip():
+            self.icon.setToolTip(tip)
+        self.status_action.setText(status_line(snap))
+        busy = snap.busy
+        left = snap.cooldown_left()
+        self.sync_action.setEnabled(not busy and left <= 0)
+        self.sync_action.setText("Syncing…" if busy else f"Sync Now (in {countdown(left)})"
+                                 if left > 0 else "Sync Now")
         self.full_action.setEnabled(not busy)
-        paused = self.runtime.paused
+        paused = snap.paused
         self.pause_action.setText("Resume automatic sync" if paused else "Pause automatic sync")
-        self.state = health.state
+        self.state = snap.state
 
     def about_to_show(self) -> None:
         """Re-read what may have changed outside: accounts and the OS autostart."""
         self.refresh()
+        snap = self.latest()
         accounts = self.runtime.accounts()
-        self.header.setText(", ".join(self._label(a) for a in accounts) or "No account")
+        self.header.setText(", ".join(a.title for a in snap.accounts) or "No account")
         self.accounts_menu.clear()
         self.accounts_menu.menuAction().setVisible(len(accounts) > 1)
         if len(accounts) > 1:
@@ -120,15 +138,17 @@ class Tray(QObject):
         action.setToolTip(state.explanation)
 
     def _label(self, account: AccountRef) -> str:
-        result = self.runtime.service.last_result(account)
-        if account.login is None and result is not None and result.login:
-            return f"{result.login}@{result.server}"
+        if account.login is None:  # the terminal's account: named by the last snapshot
+            for shown in self.latest().accounts:
+                if shown.login is not None:
+                    return f"{shown.login}@{shown.server}"
         return account.label or account.describe()
 
     # --- actions --------------------------------------------------------------------
 
     def sync_now(self, accounts: list[AccountRef] | None) -> None:
         self.runtime.sync_now(accounts)  # rate limits come back as events
+        self.poke()
 
     def full_resync(self, accounts: list[AccountRef] | None) -> None:
         days, ok = QInputDialog.getInt(
@@ -136,10 +156,11 @@ class Tray(QObject):
             self.cb.full_resync_days(), 0, 36500)
         if ok:
             self.runtime.full_resync(days or None, accounts)
+            self.poke()
 
     def toggle_pause(self) -> None:
         self.runtime.set_paused(not self.runtime.paused)
-        self.refresh()
+        self.poke()
 
     def set_autostart(self, on: bool) -> None:
         try:
@@ -166,7 +187,6 @@ class Tray(QObject):
             notice = self.policy.on_result(key, event.result)
             if notice is not None:
                 self.notify(notice)
-        self.refresh()
 
     def notify(self, notice: Notice) -> None:
         self.last_notice = notice

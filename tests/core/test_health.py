@@ -55,10 +55,24 @@ def test_failure_once_per_streak_and_once_on_recovery() -> None:
 def test_manual_sync_reports_counts() -> None:
     counts = SyncCounts(positions_updated=3, positions_closed=1)
     notice = NoticePolicy().on_result((1, "S"), result(trigger=Trigger.MANUAL, counts=counts))
-    assert notice is not None and notice.message == "3 positions updated, 1 closed"
+    # C5: refreshing floating P&L is not "updated"; plurals agree with their numbers
+    assert notice is not None and notice.message == "1 position closed, 3 open positions refreshed"
     assert describe_counts(SyncCounts()) == "nothing new"
     assert describe_counts(SyncCounts(deals_inserted=2, positions_created=1)) == (
-        "2 new deals, 1 positions opened")
+        "2 new deals, 1 position opened")
+    assert describe_counts(SyncCounts(deals_inserted=1, positions_updated=8)) == (
+        "1 new deal, 8 open positions refreshed")
+    assert describe_counts(SyncCounts(trades_upserted=8, positions_updated=8)) == (
+        "8 open positions refreshed")
+
+
+def test_a_full_resync_is_named_and_says_how_many_deals_it_re_read() -> None:
+    full = result(trigger=Trigger.MANUAL, counts=SyncCounts(positions_updated=8))
+    full.sync_type, full.deals_read = SyncType.FULL, 4607
+    notice = NoticePolicy().on_result((1, "S"), full)
+    assert notice is not None and notice.title == "1@S fully resynced"
+    assert notice.message == "re-read 4,607 deals, 0 new deals, 8 open positions refreshed"
+    assert "full resync succeeded" in full.summary() and "re-read 4,607 deals" in full.summary()
 
 
 def test_relative_time() -> None:

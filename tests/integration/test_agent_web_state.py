@@ -132,17 +132,22 @@ def test_the_switch_is_also_read_back_from_the_next_upload(pg, pc) -> None:
 
 
 def test_the_status_view_shows_the_switched_off_state(pc) -> None:
+    from mt5tray.core.publisher import SnapshotPublisher
     from mt5tray.core.runtime import Runtime
     from mt5tray.core.scheduler import SyncScheduler
-    from mt5tray.core.status_view import build_view
+    from mt5tray.core.snapshot import next_sync_text
+    from mt5tray.store.local_cards import read_store_facts
 
     _switch(pc, LOGIN_A, False)
     agent(pc.app).heartbeat(pc.app.service)
     runtime = Runtime(pc.app.service, SyncScheduler(pc.app.service), pc.app.hooks)
-    view = build_view(runtime, status_summary(pc.app.store), "https://x.supabase.co")
-    (row,) = view.rows
-    assert row[0] == str(LOGIN_A)
-    assert (row[6], row[8]) == (INACTIVE_TEXT, "not synced (switched off)")
+    publisher = SnapshotPublisher(
+        runtime, lambda cards, previous: read_store_facts(pc.app.store, pc.app.hooks))
+    publisher._facts = publisher.read_facts(True, publisher._facts)  # as its reader does
+    snap = publisher.compose()
+    (account,) = snap.accounts
+    assert account.login == LOGIN_A and account.state == "switched_off"
+    assert next_sync_text(snap, account) == "Not synced: switched off in the web journal"
 
 
 def test_the_heartbeat_writes_one_agents_row_with_the_agents_state(pg, pc) -> None:

@@ -63,7 +63,7 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
         assert "22P05" in reason["reason"]
         assert "Set aside 1 deals row(s)" in caplog.text and "22P05" in caplog.text
         health = _health(app)
-        assert health.state == "warning" and "1 rows could not be uploaded" in health.headline
+        assert health.state == "warning" and "1 row could not be uploaded" in health.headline
     finally:
         app.close()
 
@@ -74,7 +74,7 @@ def test_a_row_supabase_refuses_is_set_aside_and_everything_else_uploads(
     assert status["uploads"]["quarantined_rows"] == 1
     assert "22P05" in status["uploads"]["reasons"][0]["reason"]
     text = _cli_text(["status", "--simulate", str(_scenario()), "--store", "supabase"])
-    assert "Uploads: 1 row(s) set aside, not uploaded" in text and "22P05" in text
+    assert "Uploads: 1 row set aside, not uploaded" in text and "22P05" in text
     assert "mt5tray uploads requeue" in text
     synced = _cli_json(["sync", "--simulate", str(_scenario()), "--store", "supabase",
                         "--json"])

@@ -194,3 +194,32 @@ def _secrets():
     from mt5tray.secrets import KeyringSecrets
 
     return KeyringSecrets()
+
+
+def test_rows_waiting_for_a_sign_in_say_so_in_the_tray(tmp_path, gateway,
+                                                       memory_keyring) -> None:
+    """C8: configured but never signed in; the warning names its cause, as the
+    tooltip and the status window show it."""
+    from mt5tray.core.publisher import SnapshotPublisher
+    from mt5tray.core.runtime import Runtime
+    from mt5tray.core.scheduler import SyncScheduler
+    from mt5tray.core.tray_text import tray_tooltip
+    from mt5tray.store.local_cards import read_store_facts, upload_cause
+
+    app = supabase_app(tmp_path / "sb", gateway)
+    try:
+        app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
+        pending = agent(app).pending_uploads()
+        assert pending > 0
+        runtime = Runtime(app.service, SyncScheduler(app.service), app.hooks)
+        publisher = SnapshotPublisher(runtime, lambda cards, previous: read_store_facts(
+            app.store, app.hooks, upload_cause(app.remote, app.hooks)),
+            urls=lambda: (app.settings.supabase.url, app.settings.dashboard_url))
+        publisher._facts = publisher.read_facts(True, publisher._facts)  # as its reader does
+        snap = publisher.compose()
+        assert snap.state == "warning"
+        assert snap.headline == f"{pending:,} rows waiting to upload: not signed in to Supabase"
+        assert tray_tooltip(snap).startswith(f"mt5tray: {snap.headline}")
+        assert "not signed in" in snap.supabase_text
+    finally:
+        app.close()

@@ -143,7 +143,7 @@ def test_cli_login_sync_status_serve_and_logout(tmp_path, pg, gateway, make_user
     assert "Supabase: everything uploaded." in capsys.readouterr().out
     assert len(remote_rows(pg, "deals", user.id, "ticket")) == 14
     assert cli.main(["status", *sim]) == 0
-    assert "0 pending uploads" in capsys.readouterr().out
+    assert "0 rows waiting to upload" in capsys.readouterr().out
     assert cli.main(["doctor", *sim]) == 0
     assert f"signed in as {user.email}, schema present" in capsys.readouterr().out
 

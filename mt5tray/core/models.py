@@ -141,6 +141,9 @@ class AccountRef:
     # Login mode: this terminal belongs to mt5tray for this account, so it may
     # be launched and switched to it from another account (issue 9).
     owns_terminal: bool = False
+    # The account's server_timezone setting (core/server_clock.py): "auto"
+    # or a spec the user chose, which then wins over detection (issue 10).
+    server_timezone: str = "auto"
 
     def describe(self) -> str:
         if self.login is None:
@@ -251,6 +254,12 @@ class AccountState:
     server_utc_offset_minutes: int | None
     sync_failure_count: int
     is_active: bool = True
+    # The resolved server clock (issue 10): canonical spec, how it was found
+    # (auto, user, provisional, fallback), when, and the evidence (JSON text).
+    server_timezone: str | None = None
+    server_timezone_source: str | None = None
+    server_timezone_checked_at: str | None = None
+    server_timezone_evidence: str | None = None
 
 
 @dataclass(slots=True)

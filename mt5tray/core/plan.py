@@ -24,7 +24,8 @@ class SyncTuning:
     lookback_days: float = 1.0
     initial_history_days: int | None = None  # None: all history on the first sync
     window_margin_s: int = DAY_S
-    fallback_offset_minutes: int | None = None  # configured server offset
+    fallback_offset_minutes: int | None = None  # deprecated configured server offset
+    server_timezone: str = "auto"  # default clock of accounts left at auto (the legacy offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,7 +174,6 @@ def describe_validation_error(path: Path, error: ValidationError, data: object =
     for problem in error.errors():
         field = ".".join(str(p) for p in problem["loc"]) or "(top level)"
         message = problem["msg"].removeprefix("Value error, ")
-        field += _which_account(problem["loc"], data)
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"
             if any(word in field.lower() for word in _SECRET_WORDS):
@@ -182,12 +181,12 @@ def describe_validation_error(path: Path, error: ValidationError, data: object =
                     "; secrets never belong in the settings file: remove it and store it "
                     "with `mt5tray accounts add` (it goes to the OS keyring)"
                 )
-        lines.append(f"{path}: {field}: {message}")
+        lines.append(f"{path}: {field}: {message}{_which_account(problem['loc'], data)}")
     return "\n".join(lines)
 
 
 def _which_account(loc: tuple[object, ...], data: object) -> str:
-    """" (account 123@Broker-Live)" for a problem inside accounts[i]."""
+    """' (account 123@Broker-Live)' for a problem inside accounts[i]."""
     if len(loc) < 2 or loc[0] != "accounts" or not isinstance(loc[1], int):
         return ""
     try:

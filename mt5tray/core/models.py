@@ -276,3 +276,9 @@ class SyncBatch:
     # The terminal's open positions as read: the store counts created, updated
     # and closed positions against what it holds when it commits (issue 8).
     open_positions: frozenset[int] | None = None
+    # Issue 10: the account's server clock changed: before writing, the store
+    # recomputes every stored deal and trade time of the account on this clock
+    # (from the raw time_msc) and lists the rows it changed, to upload them.
+    restamp_clock: Any = None  # core.server_clock.ServerClock
+    restamped_deals: list[Row] = field(default_factory=list)
+    restamped_trades: list[Row] = field(default_factory=list)

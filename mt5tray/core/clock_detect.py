@@ -51,6 +51,9 @@ class Detection:
     outliers: list[int] = field(default_factory=list)  # anchors (UTC) the winner misses
     first_week: int | None = None
     last_week: int | None = None
+    # A convention change (§5.2 step 7): [(first anchor UTC, clock), ...] oldest
+    # first, when the whole history has no clear winner but its parts do.
+    segments: list[tuple[int, ServerClock]] = field(default_factory=list)
 
 
 def weekly_closes(bar_times: list[int], timeframe_s: int = H1) -> list[Week]:
@@ -96,6 +99,48 @@ def detect(bar_times: list[int], timeframe_s: int = H1) -> Detection:
     weeks = weekly_closes(bar_times, timeframe_s)
     if not weeks:
         return Detection(None, True)
+    found = _vote(weeks)
+    if found.provisional and len(weeks) >= 2 * RECENT_WEEKS:
+        segments = _segments(weeks)
+        if len(segments) > 1:
+            recent = _vote([w for w in weeks if w.anchor_utc >= segments[-1][0]])
+            recent.segments = segments
+            return recent
+    return found
+
+
+RECENT_WEEKS = 26
+
+
+def _segments(weeks: list[Week]) -> list[tuple[int, ServerClock]]:
+    """Where the broker changed convention: each half-year votes on its own;
+    neighbouring halves with the same clear winner merge."""
+    segments: list[tuple[int, ServerClock]] = []
+    for start in range(0, len(weeks), RECENT_WEEKS):
+        part = weeks[start:start + RECENT_WEEKS]
+        if len(part) < MIN_WEEKS:
+            break
+        found = _vote(part)
+        if found.clock is None:
+            continue
+        if segments and segments[-1][1] in found.candidates:
+            continue
+        if found.provisional and segments:
+            continue
+        first = next((w.anchor_utc for w in part
+                      if w.offset_minutes == found.clock.offset_at(w.anchor_utc)),
+                     part[0].anchor_utc)
+        if segments:  # it began right after the last week the old clock explains
+            old = segments[-1][1]
+            last_old = max((w.anchor_utc for w in weeks if w.anchor_utc < first
+                            and w.offset_minutes == old.offset_at(w.anchor_utc)), default=None)
+            if last_old is not None:
+                first = min(w.anchor_utc for w in weeks if w.anchor_utc > last_old)
+        segments.append((first, found.clock))
+    return segments
+
+
+def _vote(weeks: list[Week]) -> Detection:
     votes: Counter[tuple[str | None, int]] = Counter()
     for week in weeks:
         for rule in _RULE_ORDER:

@@ -1,0 +1,147 @@
+"""The server clock inside a sync, through the real adapter over the
+simulator and the real SQLite journal (server-time.md §6.3 cases 1, 7, 8;
+the issue's weekend "DST change" bug)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from mt5tray.core.engine import AgentInfo, SyncEngine
+from mt5tray.core.models import AccountRef, SyncRequest, SyncStatus, SyncType, Trigger
+from mt5tray.store.local import LocalStore
+from mt5tray.terminal.mt5api import Mt5ApiTerminal
+from mt5tray.terminal.sim.book import SymbolSpec
+from mt5tray.terminal.sim.simulator import SimulatedMT5
+
+
+def ts(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = LocalStore(tmp_path / "journal.sqlite3")
+    yield s
+    s.close()
+
+
+def ny_close_trader(clock: Clock) -> SimulatedMT5:
+    sim = SimulatedMT5(server_timezone="ny-close", clock=clock)
+    b = sim.add_account(6006, server="NYClose-Live",
+                        symbols={"EURUSD": SymbolSpec(1.1000, 1.1002)})
+    b.deposit(10_000, at=ts("2025-01-06 10:00"))
+    # server 2025-07-01 12:00 and 2026-03-11 12:00 (the US spring gap weeks)
+    for opened in ("2025-07-01 09:00", "2025-03-12 09:00", "2026-03-11 09:00"):
+        pid = b.open("EURUSD", "buy", 0.1, price=1.09, at=ts(opened))
+        b.close(pid, price=1.10, at=ts(opened) + 3600)
+    return sim
+
+
+def sync(store: LocalStore, sim: SimulatedMT5, clock: Clock, spec: str = "auto",
+         kind: SyncType = SyncType.FULL):
+    engine = SyncEngine(store, lambda: Mt5ApiTerminal(sim, retry_delay_s=0),
+                        AgentInfo("test", "host"), clock=clock)
+    ref = AccountRef(login=6006, server="NYClose-Live", server_timezone=spec)
+    return engine.sync(SyncRequest(ref, kind, Trigger.CLI, None))
+
+
+def deal_times(store: LocalStore) -> dict[int, tuple[str, int]]:
+    return {r["time_msc"]: (r["time"], r["server_utc_offset_minutes"])
+            for r in store.query("SELECT * FROM deals")}
+
+
+def account(store: LocalStore) -> dict:
+    return dict(store.query("SELECT * FROM trading_accounts")[0])
+
+
+def server_ms(text: str) -> int:
+    return int(ts(text)) * 1000
+
+
+def test_history_on_the_other_side_of_a_switch_is_right(store) -> None:
+    """§6.3 case 1: 'now' is winter (+120), the summer and gap-week deals still +180."""
+    clock = Clock(ts("2026-11-20 12:00"))
+    sim = ny_close_trader(clock)
+    result = sync(store, sim, clock)
+    assert result.status is SyncStatus.SUCCESS, result.error
+    times = deal_times(store)
+    assert times[server_ms("2025-07-01 12:00")] == ("2025-07-01T09:00:00.000+00:00", 180)
+    assert times[server_ms("2026-03-11 12:00")] == ("2026-03-11T09:00:00.000+00:00", 180)
+    assert times[server_ms("2025-01-06 12:00")] == ("2025-01-06T10:00:00.000+00:00", 120)
+    row = account(store)
+    assert (row["server_timezone"], row["server_timezone_source"]) == ("GMT+2/US", "auto")
+    assert row["server_utc_offset_minutes"] == 120  # the current offset, for display
+
+
+def test_a_weekend_sync_with_an_hour_old_tick_changes_nothing(store) -> None:
+    """The issue's bug: on a weekend an hour-old tick was taken for a DST
+    change (+120 became +60) and the next deposit was stored an hour wrong."""
+    clock = Clock(ts("2026-11-20 12:00"))  # Friday: detected and live-checked
+    sim = ny_close_trader(clock)
+    assert sync(store, sim, clock).status is SyncStatus.SUCCESS
+    before = deal_times(store)
+    checked = account(store)["server_timezone_checked_at"]
+    clock.now = ts("2026-11-21 15:00")  # Saturday
+    sim.broker.symbols["EURUSD"].stale_seconds = 3600 + 1  # the last tick, an hour old
+    deposit = sim.broker.deposit(250.0, at=clock.now - 60)
+    for kind in (SyncType.INCREMENTAL, SyncType.FULL):
+        result = sync(store, sim, clock, kind=kind)
+        assert result.status is SyncStatus.SUCCESS, result.error
+    after = deal_times(store)
+    assert {k: after[k] for k in before} == before
+    (row,) = store.query("SELECT * FROM deals WHERE ticket = ?", (deposit,))
+    assert (row["time"], row["server_utc_offset_minutes"]) == \
+        ("2026-11-21T14:59:00.000+00:00", 120)
+    acct = account(store)
+    assert acct["server_timezone"] == "GMT+2/US"
+    assert acct["server_timezone_checked_at"] == checked  # a stale tick confirms nothing
+
+
+def test_a_tick_an_hour_ahead_warns_and_rewrites_nothing(store) -> None:
+    """§6.3 case 7: the user says GMT+2/EU; in the US/EU gap week a fresh tick
+    is an hour ahead of that clock: a warning, no silent re-stamp."""
+    clock = Clock(ts("2026-03-18 10:00"))  # US summer time, EU still winter
+    sim = ny_close_trader(clock)
+    result = sync(store, sim, clock, spec="GMT+2/EU")
+    assert result.status is SyncStatus.PARTIAL
+    assert "clock" in result.error and "PC's clock" in result.error
+    row = account(store)
+    assert (row["server_timezone"], row["server_timezone_source"]) == ("GMT+2/EU", "user")
+    assert deal_times(store)[server_ms("2026-03-11 12:00")][1] == 120  # the user's clock
+
+
+def test_a_clock_change_restamps_every_stored_time_once(store) -> None:
+    """§6.3 case 8: GMT+2/EU -> GMT+2/US moves the 2025-03-12 deal 10:00Z -> 09:00Z
+    and 120 -> 180; the row count stays; the trade moves with its deals."""
+    clock = Clock(ts("2026-11-20 12:00"))
+    sim = ny_close_trader(clock)
+    assert sync(store, sim, clock, spec="GMT+2/EU").ok
+    count = len(deal_times(store))
+    at = server_ms("2025-03-12 12:00")
+    assert deal_times(store)[at] == ("2025-03-12T10:00:00.000+00:00", 120)
+    (trade,) = store.query("SELECT * FROM trades WHERE open_time LIKE '2025-03-12%'")
+    assert trade["open_time"] == "2025-03-12T10:00:00.000+00:00"
+
+    clock.now += 3600
+    result = sync(store, sim, clock, kind=SyncType.INCREMENTAL)  # back to auto: detected US
+    assert result.ok, result.error
+    assert deal_times(store)[at] == ("2025-03-12T09:00:00.000+00:00", 180)
+    assert len(deal_times(store)) == count
+    (moved,) = store.query("SELECT * FROM trades WHERE ticket = ?", (trade["ticket"],))
+    assert (moved["open_time"], moved["close_time"]) == \
+        ("2025-03-12T09:00:00.000+00:00", "2025-03-12T10:00:00.000+00:00")
+    stamped = moved["updated_at"]
+    clock.now += 3600
+    assert sync(store, sim, clock, kind=SyncType.INCREMENTAL).ok  # same clock: nothing moves
+    (again,) = store.query("SELECT * FROM trades WHERE ticket = ?", (trade["ticket"],))
+    assert again["updated_at"] == stamped

@@ -59,6 +59,8 @@ def render(summary: dict[str, Any]) -> str:
             )
             if last["error"]:
                 lines.append(f"  error: {last['error']}")
+        if account.get("server_clock"):
+            lines.append(f"  {account['server_clock']}")
         if account.get("is_active") is False:
             lines.append(f"  {INACTIVE_TEXT}")
         if account["sync_failure_count"]:

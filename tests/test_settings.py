@@ -77,7 +77,7 @@ def test_saved_file_never_holds_a_secret(tmp_path):
     assert "password" not in text and "token" not in text
 
 
-def test_bad_server_timezone_names_the_account_and_the_accepted_forms(tmp_path: Path) -> None:
+def test_bad_server_timezone_names_the_account_and_the_accepted_forms(tmp_path) -> None:
     """Issue 10: a bad server_timezone is a settings error that says which
     account and what would be accepted; a good one is stored canonically."""
     path = tmp_path / "settings.json"

@@ -11,10 +11,10 @@ from mt5tray.bootstrap import App, Simulation, account_refs, build_app
 from mt5tray.buildinfo import startup_line
 from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
-from mt5tray.core.errors import Mt5TrayError
-from mt5tray.core.models import AccountRef
 from mt5tray.core.clock_choice import choose_clock
 from mt5tray.core.clock_text import server_clock_line
+from mt5tray.core.errors import Mt5TrayError
+from mt5tray.core.models import AccountRef
 from mt5tray.secrets import describe_backend, usable_backend_problem
 
 

@@ -60,7 +60,7 @@ def weekly_closes(bar_times: list[int], timeframe_s: int = H1) -> list[Week]:
     """The weekly closes in bar open times (server epoch seconds, any order)."""
     times = sorted(set(bar_times))
     weeks: list[Week] = []
-    for here, after in zip(times, times[1:]):
+    for here, after in zip(times, times[1:], strict=False):
         close = here + timeframe_s
         if after - close < WEEKEND_GAP_S:
             continue

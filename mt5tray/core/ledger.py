@@ -1,8 +1,8 @@
 """Pure transforms: terminal records -> data-contract rows.
 
-Owns the stamping of server times on the account's clock (core/server_clock.py), the deal row, and the rebuild of one
-trade (one position identifier) from all of its deals. No I/O here, so every
-rule about partial closes, close-by and reversals is testable in isolation.
+Owns the stamping of server times on the account's clock
+(core/server_clock.py) and the deal row. No I/O here, so every rule is
+testable in isolation.
 Imports only the standard library and core.
 """
 

@@ -2,9 +2,10 @@
 
 Owns the middle of a sync: deals then positions, stamped on the account's
 server clock (core/clock_choice.py chose it; stored deals read back for a
-trade rebuild are stamped on the same clock), which deals are new (by ticket), which trades must be rebuilt and from which
-deals (window, local mirror, or a position-filtered history query), and the
-counts. Nothing is written here; the engine commits the batch.
+trade rebuild are stamped on the same clock), which deals are new (by
+ticket), which trades must be rebuilt and from which deals (window, local
+mirror, or a position-filtered history query), and the counts. Nothing is
+written here; the engine commits the batch.
 """
 
 from __future__ import annotations

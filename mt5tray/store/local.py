@@ -344,9 +344,9 @@ def restamp_account(conn: sqlite3.Connection, account_id: str, clock: Any, stamp
     deals = [dict(r) for r in conn.execute("SELECT * FROM deals WHERE account_id = ?",
                                            (account_id,))]
     restamped = restamp_rows(deals, clock)
-    moved = {(d["position_id"], d["time"]): n["time"] for d, n in zip(deals, restamped)
+    moved = {(d["position_id"], d["time"]): n["time"] for d, n in zip(deals, restamped, strict=True)
              if d["time"] != n["time"]}
-    changed_deals = [n for d, n in zip(deals, restamped)
+    changed_deals = [n for d, n in zip(deals, restamped, strict=True)
                      if (d["time"], d["server_utc_offset_minutes"])
                      != (n["time"], n["server_utc_offset_minutes"])]
     conn.executemany(

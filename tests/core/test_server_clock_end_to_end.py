@@ -41,7 +41,7 @@ def scenario(spec: str, extra: bool = False) -> dict:
     """Deposit, then trades opening and closing at 12:00 server on the table's days."""
     deals = [{"ticket": 1, "time": server("2026-01-05 09:00"), "type": 2, "profit": 10000.0}]
     ticket = 2
-    for position, (opened, closed) in enumerate(zip(DAYS, DAYS[1:]), start=100):
+    for position, (opened, closed) in enumerate(zip(DAYS, DAYS[1:], strict=False), start=100):
         for entry, day, kind, price in ((0, opened, 0, 1.10), (1, closed, 1, 1.11)):
             deals.append({"ticket": ticket, "order": ticket, "time": server(f"{day} 12:00"),
                           "type": kind, "entry": entry, "position_id": position,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from mt5tray.core.server_clock import parse_clock
-
 import time
 from collections import Counter
 
+from mt5tray.core.server_clock import parse_clock
 from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.sim.demo import ANCHOR_UTC, DEMO_LOGIN

@@ -145,3 +145,29 @@ def test_a_clock_change_restamps_every_stored_time_once(store) -> None:
     assert sync(store, sim, clock, kind=SyncType.INCREMENTAL).ok  # same clock: nothing moves
     (again,) = store.query("SELECT * FROM trades WHERE ticket = ?", (trade["ticket"],))
     assert again["updated_at"] == stamped
+
+
+def test_the_history_window_is_on_the_same_clock(store) -> None:
+    """§6.3 case 5: at 2026-03-10 10:00 UTC a US+2 server reads 13:00; the
+    deal window ends at that server 'now' plus the margin, and a deal the
+    server stamps at 12:30 lands inside the incremental window."""
+    from tests.support.fakes import FakeTerminal, account, deal
+
+    now = ts("2026-03-10 10:00")
+    server_now = int(ts("2026-03-10 13:00"))
+    old = deal(1, 10, server_now - 5 * 86400, entry=0)
+    fake = FakeTerminal(acct=account(login=6006, server="NYClose-Live"), deals_=[old],
+                        offset_minutes=180, now=now)
+    engine = SyncEngine(store, lambda: fake, AgentInfo("test", "host"), clock=lambda: now)
+    ref = AccountRef(login=6006, server="NYClose-Live", server_timezone="ny-close")
+    assert engine.sync(SyncRequest(ref, SyncType.FULL, Trigger.CLI, 30)).ok
+    full_read = next(c for c in fake.calls if c.startswith("deals "))
+    assert full_read == f"deals {server_now - 30 * 86400} {server_now + 86400}"
+    fake.deals_.append(deal(2, 10, int(ts("2026-03-10 12:30")), entry=1))
+    fake.calls.clear()
+    assert engine.sync(SyncRequest(ref, SyncType.INCREMENTAL, Trigger.CLI)).ok
+    (window,) = [c for c in fake.calls if c.startswith("deals ")]
+    assert window.endswith(f" {server_now + 86400}")
+    (row,) = store.query("SELECT * FROM deals WHERE ticket = 2")
+    assert (row["time"], row["server_utc_offset_minutes"]) == \
+        ("2026-03-10T09:30:00.000+00:00", 180)

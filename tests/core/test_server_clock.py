@@ -161,3 +161,38 @@ def test_grammar() -> None:
     for bad in ("GMT+2/XX", "Mars/Olympus", "+05:17", "GMT+15", "twelve", ""):
         with pytest.raises(ServerClockError, match="ny-close"):
             parse_clock(bad)
+
+
+def test_fold_hour_keeps_ticket_order_and_gap_is_flagged() -> None:
+    """Issue 10: in the repeated autumn hour the reading follows ticket order;
+    a time in the skipped spring hour is converted with the old offset and flagged."""
+    from mt5tray.core.ledger import stamp_times
+
+    us = parse_clock("GMT+2/US")
+    first, second = server("2024-11-03 08:40") * 1000, server("2024-11-03 08:20") * 1000
+    stamps = stamp_times([(1, first), (2, second)], us)
+    assert stamps[1] == ("2024-11-03T05:40:00.000+00:00", 180)  # before the switch
+    assert stamps[2] == ("2024-11-03T06:20:00.000+00:00", 120)  # after it: ticket order kept
+    alone = stamp_times([(3, second)], us)
+    assert alone[3] == ("2024-11-03T05:20:00.000+00:00", 180)  # no neighbour: the earlier
+    gaps: list[int] = []
+    stamp_times([(4, server("2024-03-10 09:30") * 1000)], us, gaps)
+    assert gaps == [4]
+
+
+def test_a_week_of_deals_keeps_utc_order_equal_to_ticket_order() -> None:
+    """§6.3 case 4: deals numbered in the order they happened, across the
+    autumn fold, come out in the same order in UTC."""
+    from mt5tray.core.ledger import stamp_times
+
+    us = parse_clock("GMT+2/US")
+    rng = random.Random(10)
+    utc_start = int(datetime(2024, 10, 30, tzinfo=timezone.utc).timestamp())
+    instants = sorted(rng.randrange(utc_start, utc_start + 7 * 86400) for _ in range(2000))
+    fold_start = int(datetime(2024, 11, 3, 5, tzinfo=timezone.utc).timestamp())
+    instants += [fold_start + m * 60 for m in range(0, 120, 7)]  # a dense run through both readings of the fold
+    instants.sort()
+    items = [(i, int(us.to_server(t)) * 1000) for i, t in enumerate(instants)]
+    stamps = stamp_times(items, us)
+    in_utc = [stamps[i][0] for i, _ in items]
+    assert in_utc == sorted(in_utc)

@@ -171,3 +171,20 @@ def test_the_history_window_is_on_the_same_clock(store) -> None:
     (row,) = store.query("SELECT * FROM deals WHERE ticket = 2")
     assert (row["time"], row["server_utc_offset_minutes"]) == \
         ("2026-03-10T09:30:00.000+00:00", 180)
+
+
+def test_on_a_weekend_the_simulated_tick_stands_still_and_confirms_nothing(store) -> None:
+    """The FX market is closed: the last EURUSD tick is Friday's close, a day
+    old. The first sync of the account still detects the clock from bars."""
+    clock = Clock(ts("2026-11-21 15:00"))  # Saturday
+    sim = ny_close_trader(clock)
+    assert sim.initialize()
+    tick = sim.symbol_info_tick("EURUSD")
+    assert tick.time == int(ts("2026-11-20 23:59:59"))  # Friday 16:59:59 New York, server +2
+    sim.shutdown()
+    result = sync(store, sim, clock)
+    assert result.status is SyncStatus.SUCCESS, result.error
+    acct = account(store)
+    assert (acct["server_timezone"], acct["server_timezone_source"]) == ("GMT+2/US", "auto")
+    assert acct["server_timezone_checked_at"] is None  # no fresh tick: not live-checked
+    assert deal_times(store)[server_ms("2025-07-01 12:00")][1] == 180

@@ -81,6 +81,20 @@ def market_open(utc_seconds: float) -> bool:
     return True
 
 
+def last_quote_utc(utc_seconds: float) -> float:
+    """When an FX symbol last ticked: now while the market is open, else a
+    second before it closed (server time "stands still" without ticks:
+    MQL5 book, "Local and server time"; server-time.md §1)."""
+    if market_open(utc_seconds):
+        return utc_seconds
+    hour = int(utc_seconds) // 3600 * 3600
+    for _ in range(24 * 7):
+        if market_open(hour - 1):
+            return hour - 1
+        hour -= 3600
+    return utc_seconds
+
+
 def _price(symbol: str, utc_hour: int) -> float:
     base = 150.0 if symbol[3:6] == "JPY" else 1.1
     return round(base * (1 + 0.01 * math.sin(utc_hour / 37.0) + 0.003 * math.sin(utc_hour / 5.0)),

@@ -190,7 +190,8 @@ def test_a_week_of_deals_keeps_utc_order_equal_to_ticket_order() -> None:
     utc_start = int(datetime(2024, 10, 30, tzinfo=timezone.utc).timestamp())
     instants = sorted(rng.randrange(utc_start, utc_start + 7 * 86400) for _ in range(2000))
     fold_start = int(datetime(2024, 11, 3, 5, tzinfo=timezone.utc).timestamp())
-    instants += [fold_start + m * 60 for m in range(0, 120, 7)]  # a dense run through both readings of the fold
+    # a dense run through both readings of the fold
+    instants += [fold_start + m * 60 for m in range(0, 120, 7)]
     instants.sort()
     items = [(i, int(us.to_server(t)) * 1000) for i, t in enumerate(instants)]
     stamps = stamp_times(items, us)

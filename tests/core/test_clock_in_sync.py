@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.engine import AgentInfo, SyncEngine
 from mt5tray.core.models import AccountRef, SyncRequest, SyncStatus, SyncType, Trigger
 from mt5tray.store.local import LocalStore
@@ -188,3 +189,29 @@ def test_on_a_weekend_the_simulated_tick_stands_still_and_confirms_nothing(store
     assert (acct["server_timezone"], acct["server_timezone_source"]) == ("GMT+2/US", "auto")
     assert acct["server_timezone_checked_at"] is None  # no fresh tick: not live-checked
     assert deal_times(store)[server_ms("2025-07-01 12:00")][1] == 180
+
+
+def test_a_young_terminal_is_provisional_until_a_switch_decides(store) -> None:
+    """§5.2 step 5: only summer bars (a young terminal) cannot tell GMT+2/US,
+    GMT+2/EU and GMT+3 apart: provisional, GMT+2/US preferred. After the
+    autumn switches the daily re-check finds EU, and the stored times move."""
+    clock = Clock(ts("2026-09-16 12:00"))
+    sim = SimulatedMT5(server_timezone="GMT+2/EU", clock=clock)
+    sim.bars_from_utc = ts("2026-04-06 00:00")
+    b = sim.add_account(6006, server="NYClose-Live",
+                        symbols={"EURUSD": SymbolSpec(1.1000, 1.1002)})
+    b.deposit(1000, at=ts("2026-03-11 10:00"))  # server 12:00 in the US spring gap week
+    assert sync(store, sim, clock).ok
+    acct = account(store)
+    assert (acct["server_timezone"], acct["server_timezone_source"]) == \
+        ("GMT+2/US", "provisional")
+    assert "GMT+2/EU" in acct["server_timezone_evidence"]
+    assert "provisional" in server_clock_line(acct)
+    at = server_ms("2026-03-11 12:00")
+    assert deal_times(store)[at] == ("2026-03-11T09:00:00.000+00:00", 180)  # US: not yet right
+
+    clock.now = ts("2026-11-04 12:00")  # both switches passed; the EU gap week is in the bars
+    assert sync(store, sim, clock, kind=SyncType.INCREMENTAL).ok
+    acct = account(store)
+    assert (acct["server_timezone"], acct["server_timezone_source"]) == ("GMT+2/EU", "auto")
+    assert deal_times(store)[at] == ("2026-03-11T10:00:00.000+00:00", 120)

@@ -123,10 +123,19 @@ class RateCalls:
             return None
         return bars.rates(symbol, self.clock.rule, times)
 
+    bars_from_utc: float | None
+
     def _bar_times(self, symbol: str, period: int, form: str, first: Any, second: Any
                    ) -> list[int]:
         if not bars.is_fx(symbol):
             return []
+        times = self._all_bar_times(period, form, first, second)
+        if self.bars_from_utc is None:
+            return times
+        start = self.clock.server_time(self.bars_from_utc)
+        return [t for t in times if t >= start]
+
+    def _all_bar_times(self, period: int, form: str, first: Any, second: Any) -> list[int]:
         now_utc = self.clock.utc_of(self._server_now())
         rule = self.clock.rule
         if form == "range":

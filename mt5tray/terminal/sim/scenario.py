@@ -4,6 +4,7 @@ Format (every key but "account" optional):
     {"server_timezone": "ny-close",     # the server's clock rule (core/server_clock.py);
      "server_utc_offset_minutes": 120,  # or a fixed offset (used when no server_timezone)
      "now_utc": 1790000000,            # freezes the clock (real UTC seconds)
+     "bars_from_utc": 1780000000,      # no price bars before this (a young terminal)
      "account": {AccountInfo fields}, "password": "secret",
      "positions": [TradePosition fields], "orders": [TradeOrder fields (active)],
      "history_orders": [TradeOrder fields], "deals": [TradeDeal fields],
@@ -38,7 +39,7 @@ from mt5tray.terminal.sim.terminals import TERMINAL_KEYS, apply_terminal_keys, l
 
 BLOCK_KEYS = {"account", "password", "positions", "orders", "history_orders", "deals", "symbols"}
 TOP_KEYS = BLOCK_KEYS | {"server_utc_offset_minutes", "server_timezone", "now_utc",
-                         "other_accounts",
+                         "bars_from_utc", "other_accounts",
                          "terminal_path", "description"}
 TOP_KEYS |= TERMINAL_KEYS  # issue 9: the terminal process and the sync set-up
 SYMBOL_KEYS = {"bid": "f", "ask": "f", "last": "f", "contract_size": "f", "digits": "u",
@@ -162,6 +163,8 @@ def load_scenario(source: str | Path | dict[str, Any],
     sim = SimulatedMT5(server_utc_offset_minutes=offset, clock=clock, server_timezone=zone)
     if "terminal_path" in data:
         sim.terminal_path = check.value(data["terminal_path"], "s", "terminal_path")
+    if "bars_from_utc" in data:  # a young terminal: no price history before this (UTC s)
+        sim.bars_from_utc = check.value(data["bars_from_utc"], "f", "bars_from_utc")
     primary = sim.attach(_block(check, data, "", sim, None))
     others = data.get("other_accounts") or []
     if not isinstance(others, list):

@@ -118,6 +118,8 @@ class SimulatedMT5(QueryCalls, RateCalls):
         # The accounts a simulated run syncs and how (AccountRefs), when the
         # scenario says so (terminal_path, terminal_login, mode, terminals).
         self.accounts_to_sync: list[Any] | None = None
+        # Price history starts here (UTC seconds; None: years back, as maxbars allows).
+        self.bars_from_utc: float | None = None
 
     # --- set-up -----------------------------------------------------------------
 

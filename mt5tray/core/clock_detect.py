@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from mt5tray.core.server_clock import NY_CLOSE, RULES, ServerClock, fixed_clock, rule_clock
+from mt5tray.core.server_clock import (
+    NY_CLOSE,
+    RULES,
+    ServerClock,
+    fixed_clock,
+    rule_clock,
+    segmented_clock,
+)
 
 H1 = 3600
 WEEKEND_GAP_S = 40 * 3600
@@ -105,11 +112,26 @@ def detect(bar_times: list[int], timeframe_s: int = H1) -> Detection:
         if len(segments) > 1:
             recent = _vote([w for w in weeks if w.anchor_utc >= segments[-1][0]])
             recent.segments = segments
+            if not recent.provisional:  # apply each span's clock to its own history
+                clock = segmented_clock([(float("-inf"), segments[0][1])] + [
+                    (_sunday_before(anchor), c) for anchor, c in segments[1:]])
+                recent.clock = clock  # type: ignore[assignment]
+                matched = [w for w in weeks if w.offset_minutes == clock.offset_at(w.anchor_utc)]
+                recent.weeks_matched, recent.weeks_total = len(matched), len(weeks)
+                recent.outliers = [w.anchor_utc for w in weeks if w not in matched]
+                recent.first_week = weeks[0].anchor_utc
             return recent
     return found
 
 
 RECENT_WEEKS = 26
+
+
+def _sunday_before(friday_anchor_utc: int) -> float:
+    """00:00 UTC on the Sunday that starts the week of this Friday close: a
+    weekend instant between the old clock's last week and the new one's first."""
+    day = datetime.fromtimestamp(friday_anchor_utc, timezone.utc).date() - timedelta(days=5)
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
 
 
 def _segments(weeks: list[Week]) -> list[tuple[int, ServerClock]]:

@@ -112,6 +112,99 @@ class ServerClock:
         return self.zone_key
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentedClock:
+    """A broker that changed convention (§5.2 step 7): one clock per span.
+
+    `parts` are (first UTC instant, clock) pairs, oldest first; the first
+    part reaches back without limit. Spec: "GMT+0 until 2025-05-31, GMT+2/US"
+    (the date is the UTC day the next clock starts). Same methods as
+    ServerClock, so every conversion accepts either."""
+
+    parts: tuple[tuple[float, ServerClock], ...]
+    spec: str = field(compare=False)
+
+    @property
+    def rule(self) -> str:
+        return "segments"
+
+    @property
+    def base_minutes(self) -> int:
+        return self.parts[-1][1].base_minutes
+
+    def _at(self, utc_seconds: float) -> ServerClock:
+        current = self.parts[0][1]
+        for start, clock in self.parts[1:]:
+            if utc_seconds >= start:
+                current = clock
+        return current
+
+    def offset_at(self, utc_seconds: float) -> int:
+        return self._at(utc_seconds).offset_at(utc_seconds)
+
+    def to_server(self, utc_seconds: float) -> float:
+        return self._at(utc_seconds).to_server(utc_seconds)
+
+    def resolve(self, server_seconds: float) -> tuple[int, int, TimeKind]:
+        """The newest span whose clock puts this server time inside it."""
+        for i in range(len(self.parts) - 1, -1, -1):
+            start, clock = self.parts[i]
+            earlier, later, kind = clock.resolve(server_seconds)
+            if i == 0 or server_seconds - earlier * 60 >= start:
+                return earlier, later, kind
+        raise AssertionError("unreachable")
+
+    def to_utc(self, server_seconds: float, fold: str = "earlier") -> float:
+        earlier, later, _ = self.resolve(server_seconds)
+        return server_seconds - (later if fold == "later" else earlier) * 60
+
+    def kind(self, server_seconds: float) -> TimeKind:
+        return self.resolve(server_seconds)[2]
+
+    def describe(self) -> str:
+        words = [self.parts[0][1].describe()]
+        for start, clock in self.parts[1:]:
+            day = datetime.fromtimestamp(start, _UTC).date().isoformat()
+            words.append(f"from {day} {clock.describe()}")
+        return ", ".join(words)
+
+
+def segmented_clock(parts: list[tuple[float, ServerClock]]) -> SegmentedClock | ServerClock:
+    """One clock per span; a single span is just that clock."""
+    if len(parts) == 1:
+        return parts[0][1]
+    words = []
+    for (_, clock), (start, _) in zip(parts, parts[1:], strict=False):
+        day = datetime.fromtimestamp(start, _UTC).date().isoformat()
+        words.append(f"{clock.spec} until {day}")
+    spec = ", ".join([*words, parts[-1][1].spec])
+    return SegmentedClock(tuple(parts), spec)
+
+
+def _parse_segments(value: str) -> SegmentedClock | ServerClock:
+    pieces = [p.strip() for p in value.split(",")]
+    parts: list[tuple[float, ServerClock]] = []
+    start = float("-inf")
+    for piece in pieces[:-1]:
+        match = re.fullmatch(r"(.+?)\s+until\s+(\d{4}-\d{2}-\d{2})", piece, re.IGNORECASE)
+        if not match:
+            raise ServerClockError(f"{piece!r}: expected 'SPEC until YYYY-MM-DD'; use "
+                                   f"{ACCEPTED_FORMS}, or a list such as "
+                                   "'GMT+0 until 2025-06-01, GMT+2/US'")
+        clock = parse_clock(match[1])
+        if isinstance(clock, SegmentedClock):
+            raise ServerClockError(f"{piece!r}: one clock per span")
+        parts.append((start, clock))
+        start = datetime.fromisoformat(match[2]).replace(tzinfo=_UTC).timestamp()
+    last = parse_clock(pieces[-1])
+    if isinstance(last, SegmentedClock):
+        raise ServerClockError(f"{pieces[-1]!r}: one clock per span")
+    parts.append((start, last))
+    if any(b[0] <= a[0] for a, b in zip(parts, parts[1:], strict=False)):
+        raise ServerClockError(f"{value!r}: the dates must increase")
+    return segmented_clock(parts)
+
+
 def _zone(key: str) -> ZoneInfo:
     return ZoneInfo(key)
 
@@ -179,8 +272,11 @@ def fixed_clock(minutes: int) -> ServerClock:
 
 def parse_clock(text: str) -> ServerClock:
     """A concrete clock from a spec (anything but `auto`); ServerClockError
-    with the accepted forms otherwise."""
+    with the accepted forms otherwise. A list "A until DATE, B" is a
+    SegmentedClock (it has the same methods)."""
     value = (text or "").strip()
+    if "," in value:
+        return _parse_segments(value)  # type: ignore[return-value]
     if value.lower() == AUTO:
         raise ServerClockError("'auto' is not a clock: it asks for detection")
     if value.lower() in ("ny-close", "nyclose", "new-york-close"):
@@ -218,7 +314,8 @@ def from_legacy_offset(minutes: int) -> ServerClock:
 
 
 __all__ = [
-    "ACCEPTED_FORMS", "AUTO", "NY_CLOSE", "RULES", "ServerClock", "ServerClockError", "TimeKind",
+    "ACCEPTED_FORMS", "AUTO", "NY_CLOSE", "RULES", "SegmentedClock", "ServerClock",
+    "ServerClockError", "TimeKind", "segmented_clock",
     "canonical_spec", "fixed_clock", "from_legacy_offset", "parse_clock", "parse_setting",
     "rule_clock",
 ]

@@ -71,7 +71,12 @@ def test_a_convention_change_gives_two_segments() -> None:
     older = served_bars("GMT+0", "2024-01-01", "2025-06-01")
     newer = served_bars("GMT+2/US", "2025-06-01", "2026-11-20")
     found = detect(older + newer)
-    assert found.clock is not None and found.clock.spec == "GMT+2/US"
+    assert found.clock is not None and not found.provisional
+    # each span converts on its own clock: GMT+0 before, GMT+2/US after
+    assert found.clock.spec == "GMT+0 until 2025-06-01, GMT+2/US"
+    assert found.clock.to_utc(ts("2025-03-12 12:00")) == ts("2025-03-12 12:00")
+    assert found.clock.to_utc(ts("2025-07-01 12:00")) == ts("2025-07-01 09:00")
+    assert found.weeks_matched >= found.weeks_total - 6
     assert [(datetime.fromtimestamp(a, timezone.utc).date().isoformat(), c.spec)
             for a, c in found.segments] == [("2024-01-05", "GMT+0"), ("2025-06-06", "GMT+2/US")]
 

@@ -215,3 +215,21 @@ def test_a_young_terminal_is_provisional_until_a_switch_decides(store) -> None:
     acct = account(store)
     assert (acct["server_timezone"], acct["server_timezone_source"]) == ("GMT+2/EU", "auto")
     assert deal_times(store)[at] == ("2026-03-11T10:00:00.000+00:00", 120)
+
+
+def test_a_broker_that_changed_convention_keeps_both_spans_right(store) -> None:
+    """§6.3 case 6: fixed GMT+0 until 2025-06-01, then New York close. Detected
+    as two spans; deals on each side convert on their own span's clock."""
+    clock = Clock(ts("2026-11-20 12:00"))
+    sim = SimulatedMT5(server_timezone="GMT+0 until 2025-06-01, ny-close", clock=clock)
+    b = sim.add_account(6006, server="NYClose-Live",
+                        symbols={"EURUSD": SymbolSpec(1.1000, 1.1002)})
+    b.deposit(1000, at=ts("2025-03-12 12:00"))  # server 12:00 (GMT+0)
+    b.deposit(500, at=ts("2025-07-01 09:00"))  # server 12:00 (GMT+3)
+    assert sync(store, sim, clock).status is SyncStatus.SUCCESS
+    acct = account(store)
+    assert acct["server_timezone"] == "GMT+0 until 2025-06-01, GMT+2/US"
+    assert "from 2025-06-01 GMT+2/+3 (US dates)" in server_clock_line(acct)
+    times = deal_times(store)
+    assert times[server_ms("2025-03-12 12:00")] == ("2025-03-12T12:00:00.000+00:00", 0)
+    assert times[server_ms("2025-07-01 12:00")] == ("2025-07-01T09:00:00.000+00:00", 180)

@@ -197,3 +197,15 @@ def test_a_week_of_deals_keeps_utc_order_equal_to_ticket_order() -> None:
     stamps = stamp_times(items, us)
     in_utc = [stamps[i][0] for i, _ in items]
     assert in_utc == sorted(in_utc)
+
+
+def test_a_list_of_spans() -> None:
+    """The manual override for a broker that changed convention."""
+    clock = parse_clock("GMT+0 until 2025-06-01, ny-close")
+    assert canonical_spec("gmt+0 until 2025-06-01,  ny-close") == clock.spec
+    assert clock.offset_at(server("2025-03-01 12:00")) == 0
+    assert clock.offset_at(server("2025-07-01 12:00")) == 180
+    for bad in ("GMT+0 until 2025-06-01, GMT+1 until 2025-01-01, GMT+2",
+                "GMT+0 before 2025-06-01, GMT+2/US", "GMT+0 until 2025-06-01, Mars/Base"):
+        with pytest.raises(ServerClockError):
+            parse_clock(bad)

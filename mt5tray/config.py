@@ -18,6 +18,7 @@ from mt5tray.atomic import atomic_write
 from mt5tray.core.errors import SettingsError
 from mt5tray.core.models import AccountRef
 from mt5tray.core.plan import SyncTuning
+from mt5tray.core.server_clock import ServerClockError, canonical_spec, fixed_clock
 
 SETTINGS_VERSION = 1
 _SECRET_WORDS = ("password", "secret", "token", "service_role")
@@ -47,6 +48,19 @@ class AccountSettings(_Strict):
         description="login mode: the terminal at terminal_path belongs to mt5tray for this "
         "account, so mt5tray may start it and switch it to this account from another one",
     )
+    server_timezone: str = Field(
+        default="auto",
+        description="the trade server's clock: auto (detected), ny-close, GMT+2/US, "
+        "GMT+2/EU, GMT+3, +05:30, or an IANA zone (README 'Server clock')",
+    )
+
+    @field_validator("server_timezone")
+    @classmethod
+    def _check_server_timezone(cls, value: str) -> str:
+        try:
+            return canonical_spec(value)
+        except ServerClockError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("server")
     @classmethod
@@ -58,7 +72,7 @@ class AccountSettings(_Strict):
 
     def ref(self) -> AccountRef:
         return AccountRef(self.login, self.server, self.terminal_path, self.mode, self.label,
-                          self.owns_terminal)
+                          self.owns_terminal, self.server_timezone)
 
 
 class SupabaseSettings(_Strict):
@@ -103,7 +117,8 @@ class Settings(_Strict):
     lookback_days: float = Field(default=1.0, ge=1.0, le=365)
     server_utc_offset_minutes: int | None = Field(
         default=None, ge=-720, le=840,
-        description="trade-server clock offset to use while it cannot be measured",
+        description="deprecated: a fixed trade-server clock offset; same as an account's "
+        "server_timezone set to a fixed GMT offset (an account's own server_timezone wins)",
     )
     store: str | None = Field(
         default=None, description="sqlite:///PATH, or 'supabase'; default: the local journal"
@@ -139,18 +154,26 @@ class Settings(_Strict):
             lookback_days=self.lookback_days,
             initial_history_days=self.initial_history_days,
             fallback_offset_minutes=self.server_utc_offset_minutes,
+            server_timezone=self.default_server_timezone(),
         )
+
+    def default_server_timezone(self) -> str:
+        """The clock of accounts left at auto: the legacy fixed offset if set."""
+        if self.server_utc_offset_minutes is None:
+            return "auto"
+        return fixed_clock(self.server_utc_offset_minutes).spec
 
     def enabled_accounts(self) -> list[AccountSettings]:
         return [a for a in self.accounts if a.enabled]
 
 
-def describe_validation_error(path: Path, error: ValidationError) -> str:
-    """One line per problem, naming the file and the field."""
+def describe_validation_error(path: Path, error: ValidationError, data: object = None) -> str:
+    """One line per problem, naming the file, the field and (for an
+    account's field) the account."""
     lines = []
     for problem in error.errors():
         field = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-        message = problem["msg"]
+        message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"
             if any(word in field.lower() for word in _SECRET_WORDS):
@@ -158,8 +181,19 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
                     "; secrets never belong in the settings file: remove it and store it "
                     "with `mt5tray accounts add` (it goes to the OS keyring)"
                 )
-        lines.append(f"{path}: {field}: {message}")
+        lines.append(f"{path}: {field}: {message}{_which_account(problem['loc'], data)}")
     return "\n".join(lines)
+
+
+def _which_account(loc: tuple[object, ...], data: object) -> str:
+    """' (account 123@Broker-Live)' for a problem inside accounts[i]."""
+    if len(loc) < 2 or loc[0] != "accounts" or not isinstance(loc[1], int):
+        return ""
+    try:
+        entry = data["accounts"][loc[1]]  # type: ignore[index]
+        return f" (account {entry['login']}@{entry['server']})"
+    except (KeyError, IndexError, TypeError):
+        return ""
 
 
 class SettingsFile:
@@ -195,7 +229,7 @@ class SettingsFile:
         except ValidationError as exc:
             self._unreadable = True
             raise SettingsError(
-                describe_validation_error(self.path, exc)
+                describe_validation_error(self.path, exc, data)
                 + "\nFix the file (mt5tray will not overwrite it) and try again."
             ) from exc
         self._unreadable = False

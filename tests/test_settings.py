@@ -75,3 +75,23 @@ def test_saved_file_never_holds_a_secret(tmp_path):
                                                                mode="login")]))
     text = path.read_text().lower()
     assert "password" not in text and "token" not in text
+
+
+def test_bad_server_timezone_names_the_account_and_the_accepted_forms(tmp_path) -> None:
+    """Issue 10: a bad server_timezone is a settings error that says which
+    account and what would be accepted; a good one is stored canonically."""
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"accounts": [
+        {"login": 5001, "server": "Broker-Live", "server_timezone": "Europe/Atlantis"}]}))
+    with pytest.raises(SettingsError) as caught:
+        SettingsFile(path).load()
+    message = caught.value.message
+    assert "accounts.0.server_timezone" in message and "5001@Broker-Live" in message
+    assert "ny-close" in message and "GMT+2/EU" in message and "Traceback" not in message
+    path.write_text(json.dumps({"accounts": [
+        {"login": 5001, "server": "Broker-Live", "server_timezone": "ny-close"}],
+        "server_utc_offset_minutes": 180}))
+    settings = SettingsFile(path).load()
+    assert settings.accounts[0].server_timezone == "GMT+2/US"
+    assert settings.accounts[0].ref().server_timezone == "GMT+2/US"
+    assert settings.tuning().server_timezone == "GMT+3"  # the legacy offset: fixed +3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -10,12 +11,11 @@ from mt5tray.bootstrap import App, Simulation, account_refs, build_app
 from mt5tray.buildinfo import startup_line
 from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
+from mt5tray.core.clock_choice import choose_clock
+from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.models import AccountRef
-from mt5tray.core.reader import measure_offset
 from mt5tray.secrets import describe_backend, usable_backend_problem
-
-_PROBE_SYMBOLS = ("EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -87,20 +87,29 @@ def _terminal_check(report: Report, app: App, ref: AccountRef, what: str) -> Non
             who = f"{account.login}@{account.server}"
             report.line("OK" if status.connected else "WARN", what,
                         f"logged into {who}, {link} (build {status.build})")
-            symbols = [p.symbol for p in terminal.positions()] + list(_PROBE_SYMBOLS)
-            offset = measure_offset(terminal, symbols, None, time.time())
-            if offset is None:
-                fallback = app.settings.server_utc_offset_minutes
-                report.line("WARN", "server clock",
-                            "not measurable now (no fresh tick: markets closed?); using "
-                            + ("the last known offset" if fallback is None
-                               else f"the configured {fallback:+d} min"))
-            else:
-                report.line("OK", "server clock", f"UTC{offset / 60:+g} h ({offset:+d} min)")
+            _clock_check(report, app, terminal, ref, account.login, account.server)
         finally:
             terminal.close()
     except Mt5TrayError as exc:
         report.line("FAIL", what, exc.message)
+
+
+def _clock_check(report: Report, app: App, terminal: object, ref: AccountRef, login: int,
+                 server: str) -> None:
+    """The server clock the next sync would use (detected now, nothing written)."""
+    state = app.store.find_account(login, server)
+    if state is None:
+        from mt5tray.core.models import AccountState
+        state = AccountState("", login, server, None, None, 0)
+    spec = ref.server_timezone if ref.server_timezone != "auto" else \
+        app.settings.default_server_timezone()
+    choice = choose_clock(terminal, state, spec, time.time())  # type: ignore[arg-type]
+    row = {**dataclasses.asdict(state), **choice.account_columns()}
+    level = "WARN" if choice.live == "mismatch" or choice.source == "fallback" else "OK"
+    live = {"confirmed": "a fresh tick agrees",
+            "stale": "no fresh tick to confirm it now (markets closed?)",
+            "mismatch": choice.warning or ""}[choice.live]
+    report.line(level, "server clock", f"{server_clock_line(row)}; {live}")
 
 
 def _supabase_checks(report: Report, app: App) -> None:

@@ -65,6 +65,8 @@ def render(summary: dict[str, Any]) -> str:
                 lines.append(f"  error: {last['error']}")
         if account.get("last_successful_sync_at") and last and last["status"] == "failed":
             lines.append(f"  last successful sync {local_time(account['last_successful_sync_at'])}")
+        if account.get("server_clock"):
+            lines.append(f"  {account['server_clock']}")
         if account.get("is_active") is False:
             lines.append(f"  {INACTIVE_TEXT}")
         if account["sync_failure_count"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -12,6 +13,7 @@ from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
 from mt5tray.core.formatting import count
 from mt5tray.core.models import AccountRef, SyncType, Trigger
+from mt5tray.core.server_clock import ServerClockError, canonical_spec
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -29,10 +31,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                          help="re-import all history (implies --full)")
     add_common_source_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object per account")
+    parser.add_argument("--server-timezone", metavar="SPEC", type=_server_timezone,
+                        help="the trade server's clock for this run only (ny-close, GMT+2/EU, "
+                             "GMT+3, +05:30, an IANA zone, or auto); overrides the setting")
     parser.add_argument("--remote-requests", action="store_true",
                         help="serve pending Sync Now requests from the web journal instead "
                              "(Supabase store)")
     parser.set_defaults(handler=run)
+
+
+def _server_timezone(text: str) -> str:
+    try:
+        return canonical_spec(text)
+    except ServerClockError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -74,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         app = build_app(simulation, args.store)
         try:
             refs = select_accounts(args, app.settings, simulation, app.simulated_accounts)
+            if args.server_timezone:  # this run only (issue 10)
+                refs = [dataclasses.replace(r, server_timezone=args.server_timezone)
+                        for r in refs]
             full = args.full or args.history_days is not None or args.all_history
             days = None if args.all_history else (args.history_days
                                                   or app.settings.full_resync_days)

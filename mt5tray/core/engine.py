@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 from mt5tray.core.audit import audit_full_sync
 from mt5tray.core.clean import Cleaning, note_cleaning
+from mt5tray.core.clock_choice import choose_clock
 from mt5tray.core.errors import AccountMismatch, ActionRequired, Mt5TrayError
 from mt5tray.core.ledger import account_snapshot_row, equity_snapshot_row
 from mt5tray.core.models import (
@@ -129,10 +130,10 @@ class SyncEngine:
         state: AccountState,
         result: SyncResult,
     ) -> None:
-        offset = _known_offset(state, self.tuning)
-        window = plan_window(request, state, self.tuning, self.clock(), offset)
+        choice = choose_clock(terminal, state, self._clock_setting(request), self.clock())
+        window = plan_window(request, state, self.tuning, self.clock(), choice.clock)
         result.sync_type = window.sync_type
-        reading = read_account(terminal, self.store, state, window, offset, self.clock)
+        reading = read_account(terminal, self.store, state, window, choice.clock, self.clock)
         again = terminal.account()
         if again.login != account.login:
             raise AccountMismatch(
@@ -140,11 +141,20 @@ class SyncEngine:
                 "the sync, so nothing was written. Switch it back and sync again.",
             )
         result.status, result.error, result.counts = reading.status, reading.warning, reading.counts
+        if choice.warning:  # a fresh tick contradicts the clock: say so, rewrite nothing
+            log.warning("Sync of %s: %s", account.login, choice.warning)
+            result.status = SyncStatus.PARTIAL
+            result.error = f"{result.error} {choice.warning}" if result.error else choice.warning
         if window.sync_type is SyncType.FULL:
             self._audit(result, state, window, reading, again)
         self._stamp_finished(result)
         finished = result.finished_at.isoformat(timespec="milliseconds")  # type: ignore[union-attr]
         account_row = account_snapshot_row(again, reading.offset_minutes)
+        account_row.update(choice.account_columns())
+        if choice.clock.spec != state.server_timezone:  # every stored time, once (issue 10)
+            log.info("Server clock of %s is now %s (%s); recomputing its stored times",
+                     account.login, choice.clock.describe(), choice.source)
+            reading.batch.restamp_clock = choice.clock
         account_row.update(self._health(finished, error=None, failures=0))
         account_row["last_successful_sync_at"] = finished
         reading.batch.account_row = reading.cleaning.clean(account_row, "account")
@@ -156,6 +166,11 @@ class SyncEngine:
         if committed is not None:  # counted inside the commit: another writer may have been first
             committed.deals_archived = result.counts.deals_archived  # the audit's, not the commit's
             result.counts = committed
+
+    def _clock_setting(self, request: SyncRequest) -> str:
+        """The account's server_timezone; at auto, the default (the legacy offset)."""
+        spec = request.account.server_timezone
+        return spec if spec and spec != "auto" else self.tuning.server_timezone
 
     def _audit(self, result: SyncResult, state: AccountState, window: ReadWindow,
                reading: Reading, account: TerminalAccount) -> None:
@@ -259,12 +274,6 @@ class SyncEngine:
             log.exception("Could not reach the store for %s", ref.describe())
             return None
         return state.account_id
-
-
-def _known_offset(state: AccountState, tuning: SyncTuning) -> int:
-    if state.server_utc_offset_minutes is not None:
-        return state.server_utc_offset_minutes
-    return tuning.fallback_offset_minutes or 0
 
 
 def _utc(epoch: float) -> datetime:

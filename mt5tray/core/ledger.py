@@ -1,13 +1,14 @@
 """Pure transforms: terminal records -> data-contract rows.
 
-Owns the trade-server clock conversion, the deal row, and the rebuild of one
-trade (one position identifier) from all of its deals. No I/O here, so every
-rule about partial closes, close-by and reversals is testable in isolation.
+Owns the stamping of server times on the account's clock
+(core/server_clock.py) and the deal row. No I/O here, so every rule is
+testable in isolation.
 Imports only the standard library and core.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from mt5tray.core.enums import (
@@ -19,6 +20,7 @@ from mt5tray.core.enums import (
     trade_mode_word,
 )
 from mt5tray.core.models import Row, TerminalAccount, TerminalDeal
+from mt5tray.core.server_clock import ServerClock, TimeKind
 
 # Columns of a trade row that describe the trade (everything but bookkeeping);
 # used to decide whether a rebuilt trade differs from the stored one.
@@ -32,6 +34,7 @@ DEAL_COLUMNS = (
     "account_id", "ticket", "order_ticket", "position_id", "time", "time_msc", "type",
     "entry", "reason", "symbol", "volume", "price", "commission", "swap", "profit", "fee",
     "magic", "comment", "external_id", "synced_at",
+    "server_utc_offset_minutes",  # issue 10: the offset applied to this row's time
 )
 
 _VOLUME_EPSILON = 1e-9
@@ -56,37 +59,66 @@ def deal_time_msc(deal: TerminalDeal) -> int:
     return deal.time_msc or deal.time * 1000
 
 
-def detect_offset_minutes(
-    tick_time: int | None, utc_now: float, tolerance_s: int = 120
-) -> int | None:
-    """Offset of the server clock from UTC, from a fresh tick.
+Stamp = tuple[str, int]  # (UTC ISO text, offset minutes applied)
 
-    The tick's server time minus true UTC is the offset plus the tick's age.
-    Offsets are whole quarter hours, so a fresh tick lands within seconds of
-    a multiple of 15 minutes; a stale one (weekend, closed market) usually
-    does not, and then the caller keeps the last known offset.
+
+def stamp_times(items: Iterable[tuple[int, int]], clock: ServerClock,
+                gaps: list[int] | None = None) -> dict[int, Stamp]:
+    """UTC time and offset for (ticket, server ms) pairs on one clock.
+
+    A time in the repeated autumn hour (fold) takes the reading that keeps
+    UTC order equal to ticket order: the earlier one, unless a lower ticket
+    already lies after it. A time in the skipped spring hour (gap) cannot be
+    right under this clock; it is converted with the pre-switch offset and
+    its ticket appended to `gaps` (server-time.md §5.2).
     """
-    if not tick_time:
-        return None
-    raw = tick_time - utc_now
-    rounded = round(raw / 900) * 900
-    if abs(raw - rounded) > tolerance_s or not -12 * 3600 <= rounded <= 14 * 3600:
-        return None
-    return int(rounded // 60)
+    stamps: dict[int, Stamp] = {}
+    latest_utc_ms: int | None = None
+    for ticket, server_ms in sorted(items):
+        earlier, later, kind = clock.resolve(server_ms / 1000)
+        offset = earlier
+        if kind is TimeKind.FOLD and latest_utc_ms is not None and \
+                server_ms - earlier * 60_000 < latest_utc_ms:
+            offset = later
+        elif kind is TimeKind.GAP and gaps is not None:
+            gaps.append(ticket)
+        utc_ms = server_ms - offset * 60_000
+        latest_utc_ms = utc_ms if latest_utc_ms is None else max(latest_utc_ms, utc_ms)
+        stamps[ticket] = (utc_iso_from_ms(utc_ms), offset)
+    return stamps
+
+
+def stamp_deals(deals: Iterable[TerminalDeal], clock: ServerClock,
+                gaps: list[int] | None = None) -> dict[int, Stamp]:
+    return stamp_times(((d.ticket, deal_time_msc(d)) for d in deals), clock, gaps)
+
+
+def restamp_rows(rows: Iterable[Row], clock: ServerClock) -> list[Row]:
+    """Stored deal rows with time and offset recomputed from the raw time_msc."""
+    rows = list(rows)
+    stamps = stamp_times(((r["ticket"], r["time_msc"]) for r in rows), clock)
+    return [{**r, "time": stamps[r["ticket"]][0],
+             "server_utc_offset_minutes": stamps[r["ticket"]][1]} for r in rows]
+
+
+def server_ms_to_utc_iso_on(server_ms: int, clock: ServerClock) -> str:
+    """One server time (a position's open) in UTC text on the clock."""
+    return utc_iso_from_ms(round(clock.to_utc(server_ms / 1000) * 1000))
 
 
 # --- rows -----------------------------------------------------------------------
 
 
-def deal_row(deal: TerminalDeal, account_id: str, offset_minutes: int, synced_at: str) -> Row:
-    """A `deals` row: the deal as reported, words for enums, time in UTC."""
+def deal_row(deal: TerminalDeal, account_id: str, stamp: Stamp, synced_at: str) -> Row:
+    """A `deals` row: the deal as reported, words for enums, time in UTC
+    (`stamp` from stamp_deals: the time on the account's clock and its offset)."""
     time_msc = deal_time_msc(deal)
     return {
         "account_id": account_id,
         "ticket": deal.ticket,
         "order_ticket": deal.order,
         "position_id": deal.position_id,
-        "time": server_ms_to_utc_iso(time_msc, offset_minutes),
+        "time": stamp[0],
         "time_msc": time_msc,
         "type": deal_type_word(deal.type),
         "entry": deal_entry_word(deal.entry),
@@ -102,6 +134,7 @@ def deal_row(deal: TerminalDeal, account_id: str, offset_minutes: int, synced_at
         "comment": deal.comment,
         "external_id": deal.external_id,
         "synced_at": synced_at,
+        "server_utc_offset_minutes": stamp[1],
     }
 
 

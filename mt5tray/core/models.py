@@ -141,6 +141,9 @@ class AccountRef:
     # Login mode: this terminal belongs to mt5tray for this account, so it may
     # be launched and switched to it from another account (issue 9).
     owns_terminal: bool = False
+    # The account's server_timezone setting (core/server_clock.py): "auto"
+    # or a spec the user chose, which then wins over detection (issue 10).
+    server_timezone: str = "auto"
 
     def describe(self) -> str:
         if self.login is None:
@@ -247,6 +250,12 @@ class AccountState:
     server_utc_offset_minutes: int | None
     sync_failure_count: int
     is_active: bool = True
+    # The resolved server clock (issue 10): canonical spec, how it was found
+    # (auto, user, provisional, fallback), when, and the evidence (JSON text).
+    server_timezone: str | None = None
+    server_timezone_source: str | None = None
+    server_timezone_checked_at: str | None = None
+    server_timezone_evidence: str | None = None
 
 
 @dataclass(slots=True)
@@ -263,3 +272,9 @@ class SyncBatch:
     # The terminal's open positions as read: the store counts created, updated
     # and closed positions against what it holds when it commits (issue 8).
     open_positions: frozenset[int] | None = None
+    # Issue 10: the account's server clock changed: before writing, the store
+    # recomputes every stored deal and trade time of the account on this clock
+    # (from the raw time_msc) and lists the rows it changed, to upload them.
+    restamp_clock: Any = None  # core.server_clock.ServerClock
+    restamped_deals: list[Row] = field(default_factory=list)
+    restamped_trades: list[Row] = field(default_factory=list)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mt5tray.core.models import AccountState, SyncRequest, SyncType
+from mt5tray.core.server_clock import ServerClock, fixed_clock
 
 MT5_MAX_TIME = 2_147_483_647  # the package converts dates to a signed 32-bit int
 DAY_S = 86_400
@@ -24,7 +25,8 @@ class SyncTuning:
     lookback_days: float = 1.0
     initial_history_days: int | None = None  # None: all history on the first sync
     window_margin_s: int = DAY_S
-    fallback_offset_minutes: int | None = None  # configured server offset
+    fallback_offset_minutes: int | None = None  # deprecated configured server offset
+    server_timezone: str = "auto"  # default clock of accounts left at auto (the legacy offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,10 @@ class ReadWindow:
     history_days: int | None
 
 
-def server_now(utc_now: float, offset_minutes: int) -> int:
-    return int(utc_now) + offset_minutes * 60
+def server_now(utc_now: float, clock: ServerClock | int) -> int:
+    """Server "now" on the account's clock (an int: a fixed offset in minutes)."""
+    on = fixed_clock(clock) if isinstance(clock, int) else clock
+    return int(on.to_server(int(utc_now)))
 
 
 def plan_window(
@@ -44,10 +48,12 @@ def plan_window(
     state: AccountState,
     tuning: SyncTuning,
     utc_now: float,
-    offset_minutes: int,
+    clock: ServerClock | int,
 ) -> ReadWindow:
-    """Decide the deal window; the first sync of an account is always full."""
-    now = server_now(utc_now, offset_minutes)
+    """Decide the deal window; the first sync of an account is always full.
+    The dates are on the same clock the deals are converted with (issue 10:
+    input windows and output times share one clock)."""
+    now = server_now(utc_now, clock)
     date_to = min(now + tuning.window_margin_s, MT5_MAX_TIME)
     first_sync = state.newest_deal_time_msc is None
     if request.sync_type is SyncType.FULL or first_sync:

@@ -50,6 +50,15 @@ class Terminal(Protocol):
         """Server-clock time of the symbol's last tick, None if unknown."""
         ...
 
+    def symbol_names(self, group: str) -> list[str]:
+        """Symbols matching a `symbols_get` group mask such as "*EURUSD*"."""
+        ...
+
+    def bar_times(self, symbol: str, date_from: int, date_to: int) -> list[int]:
+        """Open times of the symbol's H1 bars in [date_from, date_to] (server
+        clock); empty when the terminal has no such history."""
+        ...
+
     # Cheap counts for watch mode's change probe (core/watch.py): no records
     # cross the pipe, so they can run every few seconds.
 

@@ -18,6 +18,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from mt5tray.core.clock_choice import clock_for_probe
 from mt5tray.core.errors import AccountMismatch
 from mt5tray.core.models import AccountRef, SyncRequest, TerminalAccount
 from mt5tray.core.plan import MT5_MAX_TIME, SyncTuning, plan_window
@@ -61,10 +62,9 @@ def read_counts(terminal: Terminal, ref: AccountRef, store: JournalStore, tuning
     state = store.find_account(account.login, account.server)
     if state is None or state.newest_deal_time_msc is None:
         return None
-    offset = state.server_utc_offset_minutes
-    if offset is None:
-        offset = tuning.fallback_offset_minutes or 0
-    window = plan_window(SyncRequest(ref), state, tuning, utc_now, offset)
+    clock = clock_for_probe(state, ref.server_timezone if ref.server_timezone != "auto"
+                            else tuning.server_timezone)
+    window = plan_window(SyncRequest(ref), state, tuning, utc_now, clock)
     # The window ends at the last date the package takes, so it does not move
     # with the clock; it moves only when a sync found newer deals.
     deals = terminal.deals_total(window.date_from, MT5_MAX_TIME)

@@ -206,7 +206,8 @@ class SnapshotPublisher:
             failure_streak=service.failure_streak(ref), waits_for_user=service.waits_for_user(ref),
             syncing=running is not None and running == ref,
             manual_allowed_at=now + timedelta(seconds=left) if left > 0 else None,
-            last_summary=result.summary() if result is not None else None, card=card)
+            last_summary=result.summary() if result is not None else None, card=card,
+            server_clock=card.server_clock if card else None)
 
 
 def _supabase_text(facts: StoreFacts, url: str) -> str:

@@ -1,25 +1,27 @@
 """Read one account's window from the terminal and turn it into a SyncBatch.
 
-Owns the middle of a sync: deals then positions, the server clock offset,
-which deals are new (by ticket), which trades must be rebuilt and from which
-deals (window, local mirror, or a position-filtered history query), and the
-counts. Nothing is written here; the engine commits the batch.
+Owns the middle of a sync: deals then positions, stamped on the account's
+server clock (core/clock_choice.py chose it; stored deals read back for a
+trade rebuild are stamped on the same clock), which deals are new (by
+ticket), which trades must be rebuilt and from which deals (window, local
+mirror, or a position-filtered history query), and the counts. Nothing is
+written here; the engine commits the batch.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mt5tray.core.clean import Cleaning
-from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.ledger import (
     TRADE_COLUMNS,
     deal_row,
-    detect_offset_minutes,
     is_trade_deal,
+    restamp_rows,
+    stamp_deals,
     utc_iso_from_ms,
 )
 from mt5tray.core.models import (
@@ -34,11 +36,10 @@ from mt5tray.core.models import (
 )
 from mt5tray.core.plan import ReadWindow
 from mt5tray.core.ports import JournalStore, Terminal
+from mt5tray.core.server_clock import ServerClock
 from mt5tray.core.trades import build_trade, has_entry
 
 log = logging.getLogger(__name__)
-
-_PROBE_SYMBOLS = 3  # ticks asked for when measuring the server clock
 
 
 @dataclass(slots=True)
@@ -53,29 +54,7 @@ class Reading:
     incomplete_positions: list[int] = field(default_factory=list)
     cleaning: Cleaning = field(default_factory=Cleaning)
     returned_tickets: set[int] = field(default_factory=set)  # what the window's read returned
-
-
-def measure_offset(
-    terminal: Terminal, symbols: Iterable[str], known: int | None, utc_now: float
-) -> int | None:
-    """Offset from the freshest tick among a few symbols, or None if stale.
-
-    A measurement that disagrees with the known offset by anything but whole
-    hours (daylight saving) is taken for a stale tick and ignored.
-    """
-    newest: int | None = None
-    for symbol in list(dict.fromkeys(s for s in symbols if s))[:_PROBE_SYMBOLS]:
-        try:
-            tick = terminal.tick_time(symbol)
-        except Mt5TrayError as exc:  # one symbol without quotes must not fail a sync
-            log.debug("No tick for %s: %s", symbol, exc)
-            continue
-        if tick and (newest is None or tick > newest):
-            newest = tick
-    measured = detect_offset_minutes(newest, utc_now)
-    if measured is not None and known is not None and (measured - known) % 60:
-        return None
-    return measured
+    gap_tickets: list[int] = field(default_factory=list)  # deals in a skipped (spring) hour
 
 
 def read_account(
@@ -83,24 +62,24 @@ def read_account(
     store: JournalStore,
     state: AccountState,
     window: ReadWindow,
-    offset_minutes: int,
+    server_clock: ServerClock,
     clock: Callable[[], float],
 ) -> Reading:
     raw_deals = terminal.deals(window.date_from, window.date_to)
     positions = {p.identifier: p for p in terminal.positions()}
-    symbols = [p.symbol for p in positions.values()] + [d.symbol for d in reversed(raw_deals)]
-    measured = measure_offset(terminal, symbols, state.server_utc_offset_minutes, clock())
-    offset = measured if measured is not None else offset_minutes
-    if measured is None:
-        log.info("Server clock offset not measurable now; using %+d min", offset)
+    offset = server_clock.offset_at(clock())
     synced_at = utc_iso_from_ms(int(clock() * 1000))
     account_id = state.account_id
     cleaning = Cleaning()
+    gaps: list[int] = []
+    stamps = stamp_deals(raw_deals, server_clock, gaps)
 
     def to_row(deal: TerminalDeal) -> Row:
-        return cleaning.clean(deal_row(deal, account_id, offset, synced_at), f"deal {deal.ticket}")
+        stamp = stamps.get(deal.ticket) or stamp_deals([deal], server_clock, gaps)[deal.ticket]
+        return cleaning.clean(deal_row(deal, account_id, stamp, synced_at), f"deal {deal.ticket}")
 
     rows = {d.ticket: to_row(d) for d in raw_deals}
+    stamps.clear()  # the rows hold the times now (a full import: 100k entries less in memory)
     known = store.known_deal_tickets(account_id, rows)
     new_deals = {t: r for t, r in rows.items() if t not in known}
 
@@ -113,12 +92,12 @@ def read_account(
     source = rows.values() if window.sync_type is SyncType.FULL else new_deals.values()
     touched = {r["position_id"] for r in source if is_trade_deal(r)}
     touched |= positions.keys() | known_open
-    by_position = _deals_by_position(store, account_id, touched, rows)
+    by_position = _deals_by_position(store, account_id, touched, rows, server_clock)
     incomplete = _fill_from_terminal(
         terminal, by_position, touched, positions, known_open, known,
         new_deals, to_row,
     )
-    trades = _changed_trades(store, account_id, by_position, touched, positions, offset,
+    trades = _changed_trades(store, account_id, by_position, touched, positions, server_clock,
                              cleaning)
     counts.deals_inserted = len(new_deals)
     counts.trades_upserted = len(trades)
@@ -135,7 +114,12 @@ def read_account(
         open_positions=frozenset(positions),
     )
     reading = Reading(batch=batch, counts=counts, offset_minutes=offset, cleaning=cleaning,
-                      returned_tickets=set(rows))
+                      returned_tickets=set(rows), gap_tickets=sorted(set(gaps)))
+    if gaps:
+        log.warning("%d deal(s) of %s fall in the hour the server clock %s skips (e.g. ticket "
+                    "%d): the clock may be wrong for this broker; converted with the offset "
+                    "before the switch.", len(set(gaps)), account_id, server_clock.spec,
+                    min(gaps))
     if incomplete:
         reading.incomplete_positions = sorted(incomplete)
         reading.status = SyncStatus.PARTIAL
@@ -148,11 +132,13 @@ def read_account(
 
 
 def _deals_by_position(
-    store: JournalStore, account_id: str, touched: set[int], rows: dict[int, Row]
+    store: JournalStore, account_id: str, touched: set[int], rows: dict[int, Row],
+    server_clock: ServerClock,
 ) -> dict[int, dict[int, Row]]:
-    """Each touched position's deals: the local mirror plus this window."""
+    """Each touched position's deals: the local mirror (stamped again on this
+    sync's clock, so a trade never mixes two clocks) plus this window."""
     by_position: dict[int, dict[int, Row]] = defaultdict(dict)
-    for row in store.deals_of_positions(account_id, touched):
+    for row in restamp_rows(store.deals_of_positions(account_id, touched), server_clock):
         by_position[row["position_id"]][row["ticket"]] = row
     for row in rows.values():
         if row["position_id"] in touched and is_trade_deal(row):
@@ -197,7 +183,7 @@ def _changed_trades(
     by_position: dict[int, dict[int, Row]],
     touched: set[int],
     positions: dict[int, TerminalPosition],
-    offset: int,
+    server_clock: ServerClock,
     cleaning: Cleaning,
 ) -> list[Row]:
     """Rebuilt trades that differ from the stored ones (only those are written)."""
@@ -209,7 +195,7 @@ def _changed_trades(
             continue  # nothing known about it at all: leave the stored row alone
         old = previous.get(position_id)
         trade = cleaning.clean(build_trade(account_id, position_id, deals,
-                                           positions.get(position_id), offset, old),
+                                           positions.get(position_id), server_clock, old),
                                f"trade {position_id}")
         if old is None or any(old.get(c) != trade[c] for c in TRADE_COLUMNS):
             changed.append(trade)

@@ -69,6 +69,7 @@ class CardData:
     equity_curve: tuple[tuple[float, float], ...] = ()
     balance_curve: tuple[tuple[float, float], ...] = ()
     marks: tuple[SyncMark, ...] = ()
+    server_clock: str | None = None  # core.clock_text.server_clock_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ class AccountSnapshot:
     manual_allowed_at: datetime | None = None  # Sync Now's cool-down ends (None: free)
     last_summary: str | None = None
     card: CardData | None = None
-    # Filled by the server-clock model (issue 10); None hides the line.
+    # From the journal's server-clock columns (issue 10); None hides the line.
     server_clock: str | None = None
 
     @property

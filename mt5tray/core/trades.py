@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mt5tray.core.enums import EXIT_ENTRIES, NON_VOLUME_REASONS, PositionType
-from mt5tray.core.ledger import server_ms_to_utc_iso
+from mt5tray.core.ledger import server_ms_to_utc_iso_on
 from mt5tray.core.models import Row, TerminalPosition
+from mt5tray.core.server_clock import ServerClock, fixed_clock
 
 _EPSILON = 1e-9
 
@@ -134,7 +135,7 @@ def build_trade(
     position_id: int,
     deals: list[Row],
     position: TerminalPosition | None,
-    offset_minutes: int,
+    clock: ServerClock | int,
     previous: Row | None = None,
 ) -> Row:
     """The `trades` row for one position.
@@ -142,7 +143,9 @@ def build_trade(
     `deals` are the position's deal rows (any order, duplicates allowed);
     `position` is its open position, or None when the terminal no longer
     lists it (then the trade is closed). `previous` is the stored row, whose
-    SL/TP survive the close (the terminal forgets them).
+    SL/TP survive the close (the terminal forgets them). `clock` (or a fixed
+    offset in minutes) converts the position's own open time when no deal
+    gives it.
     """
     ordered = sort_deals(deals)
     fold = _fold_deals(ordered)
@@ -153,7 +156,8 @@ def build_trade(
     elif first is not None:
         open_time = first["time"]
     elif position is not None:
-        open_time = server_ms_to_utc_iso(position.time_msc or position.time * 1000, offset_minutes)
+        on = fixed_clock(clock) if isinstance(clock, int) else clock
+        open_time = server_ms_to_utc_iso_on(position.time_msc or position.time * 1000, on)
     else:
         open_time = None
     volume = fold.entries.volume

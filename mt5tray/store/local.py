@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mt5tray.core.errors import StoreUnavailable
-from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS
+from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS, restamp_rows
 from mt5tray.core.models import AccountState, Row, SyncBatch, SyncCounts
 from mt5tray.store import journal_integrity
 from mt5tray.store.local_schema import migrate
@@ -35,6 +35,9 @@ ACCOUNT_COLUMNS = (
     "server_utc_offset_minutes", "is_active", "last_sync_at", "last_successful_sync_at",
     "last_connection_error", "sync_failure_count", "agent_last_seen_at", "agent_version",
     "agent_host",
+    # issue 10 (schema v7): the resolved server clock
+    "server_timezone", "server_timezone_source", "server_timezone_checked_at",
+    "server_timezone_evidence",
 )
 SYNC_LOG_COLUMNS = (
     "id", "account_id", "sync_type", "trigger", "status", "started_at", "finished_at",
@@ -296,6 +299,9 @@ class LocalStore:
             f"UPDATE trading_accounts SET {sets}, updated_at = ? WHERE id = ?",
             (*account.values(), stamp, batch.account_id),
         )
+        if batch.restamp_clock is not None:
+            batch.restamped_deals, batch.restamped_trades = restamp_account(
+                conn, batch.account_id, batch.restamp_clock, stamp)
         known_open = {r[0] for r in conn.execute(
             "SELECT ticket FROM trades INDEXED BY trades_by_status "
             "WHERE account_id = ? AND status = 'open'", (batch.account_id,))}
@@ -326,6 +332,42 @@ class LocalStore:
             (batch.account_id, batch.newest_deal_time_msc, stamp),
         )
         return counts
+
+
+def restamp_account(conn: sqlite3.Connection, account_id: str, clock: Any, stamp: str
+                    ) -> tuple[list[Row], list[Row]]:
+    """Every stored time of the account on `clock` (issue 10): deals from their
+    raw time_msc, trades' open/close times from the deal that gave them (a
+    trade's open time is its opening deal's, its close time its last exit's).
+    Returns the deal and trade rows that changed, as stored now. Idempotent:
+    on the same clock nothing changes. The natural keys hold no time."""
+    deals = [dict(r) for r in conn.execute("SELECT * FROM deals WHERE account_id = ?",
+                                           (account_id,))]
+    restamped = restamp_rows(deals, clock)
+    moved = {(d["position_id"], d["time"]): n["time"] for d, n in zip(deals, restamped, strict=True)
+             if d["time"] != n["time"]}
+    changed_deals = [n for d, n in zip(deals, restamped, strict=True)
+                     if (d["time"], d["server_utc_offset_minutes"])
+                     != (n["time"], n["server_utc_offset_minutes"])]
+    conn.executemany(
+        "UPDATE deals SET time = ?, server_utc_offset_minutes = ? WHERE account_id = ? "
+        "AND ticket = ?",
+        ((n["time"], n["server_utc_offset_minutes"], account_id, n["ticket"])
+         for n in changed_deals))
+    changed_trades: list[Row] = []
+    for trade in (dict(r) for r in conn.execute("SELECT * FROM trades WHERE account_id = ?",
+                                                 (account_id,))):
+        new_open = moved.get((trade["ticket"], trade["open_time"]), trade["open_time"])
+        new_close = moved.get((trade["ticket"], trade["close_time"]), trade["close_time"])
+        if (new_open, new_close) != (trade["open_time"], trade["close_time"]):
+            trade.update(open_time=new_open, close_time=new_close, updated_at=stamp)
+            changed_trades.append(trade)
+    conn.executemany(
+        "UPDATE trades SET open_time = ?, close_time = ?, updated_at = ? WHERE account_id = ? "
+        "AND ticket = ?",
+        ((t["open_time"], t["close_time"], stamp, account_id, t["ticket"])
+         for t in changed_trades))
+    return changed_deals, changed_trades
 
 
 def _committed_counts(batch: SyncBatch, deals_inserted: int, known_open: set[int]
@@ -368,4 +410,8 @@ def _account_state(row: sqlite3.Row) -> AccountState:
         server_utc_offset_minutes=row["server_utc_offset_minutes"],
         sync_failure_count=row["sync_failure_count"],
         is_active=bool(row["is_active"]),
+        server_timezone=row["server_timezone"],
+        server_timezone_source=row["server_timezone_source"],
+        server_timezone_checked_at=row["server_timezone_checked_at"],
+        server_timezone_evidence=row["server_timezone_evidence"],
     )

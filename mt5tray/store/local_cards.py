@@ -23,6 +23,7 @@ from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import SyncCounts
 from mt5tray.core.snapshot import CardData, PositionLine, StoreFacts, SyncMark, Totals
 from mt5tray.core.sync_text import describe_counts
+from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.trading_day import trading_day_start
 from mt5tray.store.local import LocalStore
 
@@ -98,7 +99,8 @@ def read_card(store: LocalStore, row: dict[str, Any], now: datetime) -> CardData
         floating_profit=row.get("floating_profit"),
         # None until a sync read the account (a card of a terminal never reached).
         today_realized=None if row.get("balance") is None else
-        today_realized(store, account_id, trading_day_start(now, offset)),
+        today_realized(store, account_id,
+                       trading_day_start(now, offset, row.get("server_timezone"))),
         server_utc_offset_minutes=offset, is_active=bool(row.get("is_active", 1)),
         last_sync_at=parse_time(row.get("last_sync_at")),
         last_successful_sync_at=parse_time(row.get("last_successful_sync_at")),
@@ -108,6 +110,7 @@ def read_card(store: LocalStore, row: dict[str, Any], now: datetime) -> CardData
         balance_curve=balance_curve(store, account_id, row.get("balance"),
                                     now - timedelta(days=CURVE_DAYS), now),
         marks=sync_marks(store, account_id, now - timedelta(hours=STRIP_HOURS)),
+        server_clock=server_clock_line(row),
     )
 
 

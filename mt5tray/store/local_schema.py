@@ -176,7 +176,19 @@ CREATE TABLE agent_install (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT, _V5_ROW_CLOCK, _V6_AGENT_INSTALL]
+# v7 (issue 10): the server clock. Each deal keeps the offset applied to its
+# time (time_msc stays the raw server value); each account its resolved clock
+# (canonical spec), how it was found, when, and the evidence (JSON).
+_V7_SERVER_CLOCK = """
+ALTER TABLE deals ADD COLUMN server_utc_offset_minutes INTEGER;
+ALTER TABLE trading_accounts ADD COLUMN server_timezone TEXT;
+ALTER TABLE trading_accounts ADD COLUMN server_timezone_source TEXT;
+ALTER TABLE trading_accounts ADD COLUMN server_timezone_checked_at TEXT;
+ALTER TABLE trading_accounts ADD COLUMN server_timezone_evidence TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3_QUARANTINE, _V4_AUDIT, _V5_ROW_CLOCK, _V6_AGENT_INSTALL,
+                         _V7_SERVER_CLOCK]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

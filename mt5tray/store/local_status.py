@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mt5tray.core.clock_text import server_clock_line
 from mt5tray.store.local import LocalStore
 
 _TOTALS_SQL = """
@@ -22,6 +23,7 @@ _ACCOUNT_FIELDS = (
     "id", "login", "server", "name", "currency", "balance", "equity", "margin",
     "margin_free", "server_utc_offset_minutes", "last_sync_at", "last_successful_sync_at",
     "last_connection_error", "sync_failure_count", "is_active",
+    "server_timezone", "server_timezone_source", "server_timezone_checked_at",  # issue 10
 )
 
 
@@ -32,6 +34,7 @@ def status_summary(store: LocalStore, pending_uploads: int = 0) -> dict[str, Any
         entry = {field: account.get(field) for field in _ACCOUNT_FIELDS}
         entry["account_id"] = entry.pop("id")
         entry["is_active"] = bool(entry["is_active"])
+        entry["server_clock"] = server_clock_line(account)  # e.g. "Server clock GMT+2/+3 ..."
         latest = store.sync_logs(account["id"], limit=1)
         entry["last_sync"] = _log_summary(latest[0]) if latest else None
         accounts.append(entry)

@@ -145,6 +145,9 @@ class Outbox:
     def enqueue_batch(self, conn: sqlite3.Connection, batch: SyncBatch) -> None:
         """LocalStore's on_commit hook: a successful sync's rows, in order."""
         self.enqueue_account(conn, batch.account_id)
+        # A changed server clock: every re-stamped row goes up (once, this commit).
+        self.enqueue(conn, "deals", batch.account_id, batch.restamped_deals)
+        self.enqueue(conn, "trades", batch.account_id, batch.restamped_trades)
         self.enqueue(conn, "deals", batch.account_id, batch.new_deals)
         self.enqueue(conn, "trades", batch.account_id, batch.trades)
         self.enqueue(conn, "equity_snapshots", batch.account_id, [batch.equity_snapshot])

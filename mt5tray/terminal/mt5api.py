@@ -136,6 +136,15 @@ class Mt5ApiTerminal:
     def tick_time(self, symbol: str) -> int | None:
         return self._on_worker(self._tick_time, symbol)
 
+    def symbol_names(self, group: str) -> list[str]:
+        """Names matching a symbols_get group mask (suffixed majors: "*EURUSD*")."""
+        return self._on_worker(self._symbol_names, group)
+
+    def bar_times(self, symbol: str, date_from: int, date_to: int) -> list[int]:
+        """Open times (server clock) of the symbol's H1 bars in [date_from, date_to],
+        via copy_rates_range (the field `time` of its structured array)."""
+        return self._on_worker(self._bar_times, symbol, _clamp(date_from), _clamp(date_to))
+
     def positions_total(self) -> int:
         return self._on_worker(self._total, "positions_total")
 
@@ -293,6 +302,26 @@ class Mt5ApiTerminal:
             raise self._fail(call)
         return int(found)
 
+    def _symbol_names(self, group: str) -> list[str]:
+        found = self._api.symbols_get(group=group)
+        if found is None:
+            code, _ = self._api.last_error()
+            if code in PIPE_BROKEN or code in (-10000, -10005):
+                raise self._fail("symbols_get")
+            return []
+        return [str(info.name) for info in found]
+
+    def _bar_times(self, symbol: str, date_from: int, date_to: int) -> list[int]:
+        # The symbol must be in Market Watch for its history (mt5-api.md G15).
+        self._api.symbol_select(symbol, True)
+        rates = self._api.copy_rates_range(symbol, self._api.TIMEFRAME_H1, date_from, date_to)
+        if rates is None:
+            code, _ = self._api.last_error()
+            if code in PIPE_BROKEN or code in (-10000, -10005):
+                raise self._fail("copy_rates_range")
+            return []  # no history for it: detection looks at the next symbol
+        return _rate_times(rates)
+
     def _tick_time(self, symbol: str) -> int | None:
         # Symbols outside Market Watch return no tick: select first.
         tick = self._api.symbol_info_tick(symbol) if self._api.symbol_select(symbol, True) \
@@ -303,6 +332,11 @@ class Mt5ApiTerminal:
                 raise self._fail("symbol_info_tick")
             return None  # an unknown symbol: no tick, not a failure
         return int(tick.time) or None
+
+
+def _rate_times(rates: Any) -> list[int]:
+    """The `time` column of a copy_rates_* result (a numpy structured array)."""
+    return [int(value) for value in rates["time"]]
 
 
 def _clamp(seconds: int) -> int:

@@ -122,7 +122,7 @@ class AccountCard(QFrame):
         self.state.setText(f"<span style='color:{colour}'>●</span> "
                            f"{_STATE_WORDS.get(account.state, account.state)}")
         self.server_clock.setVisible(account.server_clock is not None)
-        self.server_clock.setText(f"Server clock: {account.server_clock or ''}")
+        self.server_clock.setText(account.server_clock or "")  # "Server clock GMT+2/+3 …"
         card = account.card
         currency = card.currency if card else None
         for caption, value, signed in (

@@ -52,3 +52,20 @@ def test_the_trading_day_starts_at_the_servers_midnight() -> None:
     assert trading_day_start(late, 120) == datetime(2026, 12, 2, 22, 0, tzinfo=timezone.utc)
     assert trading_day_start(NOW, None) == datetime(2026, 12, 2, tzinfo=timezone.utc)
     assert trading_day_start(NOW, -300) == datetime(2026, 12, 2, 5, 0, tzinfo=timezone.utc)
+
+
+def test_the_trading_day_follows_the_server_clock_across_a_switch() -> None:
+    # New York close clock (server-time.md 6.1): GMT+3 in US summer, GMT+2 in winter,
+    # whatever offset the journal last stored
+    summer = datetime(2026, 7, 1, 14, 0, tzinfo=timezone.utc)
+    assert trading_day_start(summer, 120, "GMT+2/US") == datetime(2026, 6, 30, 21, 0,
+                                                                  tzinfo=timezone.utc)
+    assert trading_day_start(NOW, 180, "GMT+2/US") == datetime(2026, 12, 1, 22, 0,
+                                                               tzinfo=timezone.utc)
+    # in the US-only summer weeks an EU-rule server is still on GMT+2
+    gap = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
+    assert trading_day_start(gap, None, "GMT+2/US").hour == 21
+    assert trading_day_start(gap, None, "GMT+2/EU").hour == 22
+    # a spec this build cannot read falls back to the stored offset
+    assert trading_day_start(NOW, 120, "Mars/Olympus") == datetime(2026, 12, 1, 22, 0,
+                                                                    tzinfo=timezone.utc)

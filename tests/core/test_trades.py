@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mt5tray.core.ledger import deal_row, detect_offset_minutes, server_ms_to_utc_iso
+from mt5tray.core.ledger import deal_row, server_ms_to_utc_iso, stamp_deals
+from mt5tray.core.server_clock import fixed_clock
 from mt5tray.core.trades import build_trade
 from tests.support.fakes import BUY, IN, INOUT, OUT, OUT_BY, SELL, balance_deal, deal, position
 
@@ -12,7 +13,8 @@ T0 = 1_700_000_000  # server clock seconds
 
 
 def rows(*deals, offset=0):
-    return [deal_row(d, "acc", offset, "2026-01-01T00:00:00.000+00:00") for d in deals]
+    stamps = stamp_deals(deals, fixed_clock(offset))
+    return [deal_row(d, "acc", stamps[d.ticket], "2026-01-01T00:00:00.000+00:00") for d in deals]
 
 
 def test_partial_close_then_final_close_on_hedging():
@@ -134,12 +136,3 @@ def test_balance_operations_are_deals_only():
     assert row["type"] == "balance" and row["entry"] == "in" and row["position_id"] == 0
     from mt5tray.core.ledger import is_trade_deal
     assert not is_trade_deal(row)
-
-
-@pytest.mark.parametrize(
-    ("tick_delta", "expected"),
-    [(7200 + 3, 120), (-3600 - 2, -60), (10800, 180), (7200 + 600, None), (20 * 3600, None)],
-)
-def test_offset_detection_from_tick(tick_delta, expected):
-    now = 1_700_000_000.0
-    assert detect_offset_minutes(int(now) + tick_delta, now) == expected

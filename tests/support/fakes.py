@@ -108,5 +108,11 @@ class FakeTerminal:
     def tick_time(self, symbol: str) -> int | None:
         return int(self.now) + self.offset_minutes * 60
 
+    def symbol_names(self, group: str) -> list[str]:
+        return []  # no price history here: the clock falls back to the tick's offset
+
+    def bar_times(self, symbol: str, date_from: int, date_to: int) -> list[int]:
+        return []
+
     def close(self) -> None:
         self.calls.append("close")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from mt5tray.core.server_clock import parse_clock
 from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal import sim as simulated
 from mt5tray.terminal.sim.demo import ANCHOR_UTC, DEMO_LOGIN
@@ -72,7 +73,8 @@ def test_ticks_move_and_are_on_server_time() -> None:
     clock = FakeClock(TEN_DAYS)
     sim = started(clock)
     first = sim.symbol_info_tick("EURUSD")
-    assert first.time == int(clock.now) + 120 * 60
+    # the demo server runs the New York close clock (GMT+2/US): +2 h or +3 h
+    assert first.time == int(clock.now) + parse_clock("ny-close").offset_at(clock.now) * 60
     clock.advance(30)
     second = sim.symbol_info_tick("EURUSD")
     assert second.time == first.time + 30 and second.bid != first.bid

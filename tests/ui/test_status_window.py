@@ -66,7 +66,9 @@ def test_a_card_shows_money_in_the_accounts_currency(shell: Any, qtbot: Any) -> 
     assert "not configured" in window.supabase.text()
     assert not window.error.isVisible() and not window.error_caption.isVisible()
     assert not window.dashboard_button.isEnabled()
-    assert not card.server_clock.isVisible()  # no server clock in the snapshot: no line
+    # the scenario's server runs a fixed GMT+2 clock; auto-detection finds it from its bars
+    assert card.server_clock.isVisible()
+    assert card.server_clock.text().startswith("Server clock GMT+2 (fixed), detected from")
 
 
 def test_todays_realized_pnl_counts_from_the_servers_midnight(shell: Any, qtbot: Any) -> None:
@@ -340,11 +342,11 @@ def test_the_server_clock_line_shows_only_when_the_snapshot_has_one(shell: Any,
 
     window = synced_window(shell, qtbot)
     card, snap = window.cards[0], shell.publisher.latest
-    account = replace(snap.accounts[0], server_clock="UTC+2, 16:05 on the server")
+    account = replace(snap.accounts[0], server_clock="Server clock GMT+3 (fixed), set in the settings")
     card.paint(snap, account, datetime.now(timezone.utc))
     assert not card.server_clock.isHidden()
-    assert card.server_clock.text() == "Server clock: UTC+2, 16:05 on the server"
-    card.paint(snap, snap.accounts[0], datetime.now(timezone.utc))
+    assert card.server_clock.text() == "Server clock GMT+3 (fixed), set in the settings"
+    card.paint(snap, replace(account, server_clock=None), datetime.now(timezone.utc))
     assert card.server_clock.isHidden()
 
 

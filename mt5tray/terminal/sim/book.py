@@ -14,19 +14,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mt5tray.core import server_clock as core_clock
 from mt5tray.terminal import mt5_types as t
 
 
-@dataclass
 class ServerClock:
-    """Real UTC (injectable) plus the trade server's offset."""
+    """Real UTC (injectable) and the trade server's clock rule (issue 10:
+    a zone such as GMT+2/US, so server time jumps at the real switch
+    instants; a bare offset is a fixed clock)."""
 
-    utc: Callable[[], float] = time.time
-    offset_minutes: int = 0
+    def __init__(self, utc: Callable[[], float] = time.time,
+                 offset_minutes: int = 0, rule: core_clock.ServerClock | None = None) -> None:
+        self.utc = utc
+        self.rule = rule or core_clock.fixed_clock(offset_minutes)
+
+    @property
+    def offset_minutes(self) -> int:
+        """The offset in force now (display; conversions use the rule)."""
+        return self.rule.offset_at(self.utc())
+
+    @offset_minutes.setter
+    def offset_minutes(self, minutes: int) -> None:
+        self.rule = core_clock.fixed_clock(minutes)
 
     def server_time(self, at_utc: float | None = None) -> float:
         """Server wall-clock epoch seconds for `at_utc` (default: now)."""
-        return (self.utc() if at_utc is None else at_utc) + self.offset_minutes * 60
+        return self.rule.to_server(self.utc() if at_utc is None else at_utc)
+
+    def utc_of(self, server_seconds: float) -> float:
+        """UTC epoch seconds of a server wall time."""
+        return self.rule.to_utc(server_seconds)
 
 
 @dataclass

@@ -25,7 +25,8 @@ ANCHOR_UTC = int(datetime(2026, 8, 1, tzinfo=timezone.utc).timestamp())
 SLOT_SECONDS = 30 * 60
 DEMO_LOGIN = 5090001
 DEMO_SERVER = "MT5Tray-Demo"
-DEMO_OFFSET_MINUTES = 120
+DEMO_OFFSET_MINUTES = 120  # the demo server's winter offset
+DEMO_SERVER_TIMEZONE = "ny-close"  # GMT+2/+3 on US dates, as most MT5 brokers (issue 10)
 EA_MAGIC = 20260801
 _SQRT12 = math.sqrt(12)
 
@@ -150,9 +151,10 @@ class LiveDemo:
             self.broker.accrue_swap(pos.identifier, round(rate * pos.volume * 10 * triple, 2))
 
     def _crosses_server_midnight(self, k: int) -> bool:
-        offset = self.broker.clock.offset_minutes * 60
-        start = self.anchor + k * self.slot + offset
-        return k > 0 and start // 86400 != (start - self.slot) // 86400
+        clock = self.broker.clock
+        start = self.anchor + k * self.slot
+        return k > 0 and (clock.server_time(start) // 86400
+                          != clock.server_time(start - self.slot) // 86400)
 
     def _quote(self, sym: str, mid: float) -> None:
         spread, digits = MARKETS[sym][1], MARKETS[sym][2]
@@ -169,7 +171,7 @@ class LiveDemo:
 
 def build_live_demo(seed: int = 7, clock: Callable[[], float] | None = None) -> SimulatedMT5:
     """A SimulatedMT5 holding the demo account, played up to the clock's now."""
-    sim = SimulatedMT5(server_utc_offset_minutes=DEMO_OFFSET_MINUTES, clock=clock)
+    sim = SimulatedMT5(server_timezone=DEMO_SERVER_TIMEZONE, clock=clock)
     broker = sim.add_account(DEMO_LOGIN, server=DEMO_SERVER, name="Demo Trader",
                              company="mt5tray simulator", leverage=100,
                              trade_mode=t.ACCOUNT_TRADE_MODE_DEMO,

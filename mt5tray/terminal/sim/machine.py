@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
+from mt5tray.terminal.sim.bars import TIMEFRAMES
 from mt5tray.terminal.sim.callargs import (
     ALREADY_INITIALIZED,
     INVALID_ARG_COUNT,
@@ -37,6 +38,7 @@ _CONNECTED_CALLS = frozenset({
     "orders_total", "orders_get", "history_deals_total", "history_orders_total",
     "history_deals_get", "history_orders_get", "symbol_select", "symbol_info_tick",
     "symbol_info", "symbols_total", "symbols_get",
+    "copy_rates_range", "copy_rates_from", "copy_rates_from_pos",
 })
 
 
@@ -134,5 +136,5 @@ def share_clock(terminals: Sequence[SimulatedMT5]) -> None:
 
 
 # Constants and result types as attributes, so a machine passes for the module.
-for _name, _value in {**t.CONSTANTS, **t.TYPES}.items():
+for _name, _value in {**t.CONSTANTS, **t.TYPES, **TIMEFRAMES}.items():
     setattr(SimulatedMachine, _name, _value)

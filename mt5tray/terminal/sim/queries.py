@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
+from mt5tray.terminal.sim import bars
 from mt5tray.terminal.sim.book import Timeline
 from mt5tray.terminal.sim.broker import Broker
 from mt5tray.terminal.sim.callargs import (
@@ -188,7 +189,12 @@ class QueryCalls:
             if spec is None or not spec.selected:  # outside Market Watch: nothing
                 self._fail(NOT_FOUND)
                 return None
-            msc = int((self._server_now() - spec.stale_seconds) * 1000)
+            server_now = self._server_now()
+            if bars.is_fx(args[0]):  # no ticks while the FX market is closed (weekends)
+                clock = self.clock  # type: ignore[attr-defined]
+                server_now = min(server_now, clock.server_time(
+                    bars.last_quote_utc(clock.utc_of(server_now))))
+            msc = int((server_now - spec.stale_seconds) * 1000)
             flags = t.TICK_FLAG_BID | t.TICK_FLAG_ASK
             return t.Tick(msc // 1000, spec.bid, spec.ask, spec.last, 0, msc, flags, 0.0)
 

@@ -1,8 +1,10 @@
 """Scenario files: JSON that fills a SimulatedMT5, validated with clear errors.
 
 Format (every key but "account" optional):
-    {"server_utc_offset_minutes": 120,
+    {"server_timezone": "ny-close",     # the server's clock rule (core/server_clock.py);
+     "server_utc_offset_minutes": 120,  # or a fixed offset (used when no server_timezone)
      "now_utc": 1790000000,            # freezes the clock (real UTC seconds)
+     "bars_from_utc": 1780000000,      # no price bars before this (a young terminal)
      "account": {AccountInfo fields}, "password": "secret",
      "positions": [TradePosition fields], "orders": [TradeOrder fields (active)],
      "history_orders": [TradeOrder fields], "deals": [TradeDeal fields],
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mt5tray.core.server_clock import ServerClockError, parse_clock
 from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal.sim.book import Position, SymbolSpec
 from mt5tray.terminal.sim.broker import Broker
@@ -35,7 +38,8 @@ from mt5tray.terminal.sim.simulator import SimulatedMT5
 from mt5tray.terminal.sim.terminals import TERMINAL_KEYS, apply_terminal_keys, load_machine
 
 BLOCK_KEYS = {"account", "password", "positions", "orders", "history_orders", "deals", "symbols"}
-TOP_KEYS = BLOCK_KEYS | {"server_utc_offset_minutes", "now_utc", "other_accounts",
+TOP_KEYS = BLOCK_KEYS | {"server_utc_offset_minutes", "server_timezone", "now_utc",
+                         "bars_from_utc", "other_accounts",
                          "terminal_path", "description"}
 TOP_KEYS |= TERMINAL_KEYS  # issue 9: the terminal process and the sync set-up
 SYMBOL_KEYS = {"bid": "f", "ask": "f", "last": "f", "contract_size": "f", "digits": "u",
@@ -146,12 +150,21 @@ def load_scenario(source: str | Path | dict[str, Any],
     check.obj(data, "", tuple(TOP_KEYS))
     offset = check.value(data.get("server_utc_offset_minutes", 0), "i",
                          "server_utc_offset_minutes")
+    zone = None
+    if "server_timezone" in data:
+        zone = check.value(data["server_timezone"], "s", "server_timezone")
+        try:
+            parse_clock(zone)
+        except ServerClockError as exc:
+            raise check.fail("server_timezone", str(exc)) from None
     if clock is None and "now_utc" in data:
         frozen = check.value(data["now_utc"], "f", "now_utc")
         clock = lambda: frozen  # noqa: E731
-    sim = SimulatedMT5(server_utc_offset_minutes=offset, clock=clock)
+    sim = SimulatedMT5(server_utc_offset_minutes=offset, clock=clock, server_timezone=zone)
     if "terminal_path" in data:
         sim.terminal_path = check.value(data["terminal_path"], "s", "terminal_path")
+    if "bars_from_utc" in data:  # a young terminal: no price history before this (UTC s)
+        sim.bars_from_utc = check.value(data["bars_from_utc"], "f", "bars_from_utc")
     primary = sim.attach(_block(check, data, "", sim, None))
     others = data.get("other_accounts") or []
     if not isinstance(others, list):

@@ -46,7 +46,7 @@ def dump_scenario(sim: SimulatedMT5, description: str = "",
     data: dict[str, Any] = {}
     if description:
         data["description"] = description
-    data["server_utc_offset_minutes"] = sim.server_utc_offset_minutes
+    data["server_timezone"] = sim.clock.rule.spec
     if now_utc is not None:
         data["now_utc"] = now_utc
     data.update(account_block(sim.broker))

@@ -6,7 +6,8 @@ mt5-api.md sections 1 and 6 (every call resets last_error to (1,'Success');
 calls before initialize fail with (-10004,'No IPC connection'); a second
 initialize fails with -10003; shutdown() returns True). Its clock is
 injectable (`clock()` returns real UTC epoch seconds) and every time it
-reports is on the trade server's clock: UTC + `server_utc_offset_minutes`.
+reports is on the trade server's clock: a rule such as GMT+2/US
+(`server_timezone`, issue 10) or a fixed `server_utc_offset_minutes`.
 
 It knows one or more accounts (each a `Broker` with its own history); one is
 logged in, and `login()`/`initialize(login=...)` switch it as MT5 does.
@@ -45,7 +46,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from mt5tray.core.server_clock import parse_clock
 from mt5tray.terminal import mt5_types as t
+from mt5tray.terminal.sim.bars import TIMEFRAMES
 from mt5tray.terminal.sim.book import ServerClock, SymbolSpec
 from mt5tray.terminal.sim.broker import Broker
 from mt5tray.terminal.sim.callargs import (
@@ -63,6 +66,7 @@ from mt5tray.terminal.sim.callargs import (
 from mt5tray.terminal.sim.faults import Faults
 from mt5tray.terminal.sim.processes import SimulatedProcesses
 from mt5tray.terminal.sim.queries import QueryCalls
+from mt5tray.terminal.sim.rates import RateCalls
 
 DEFAULT_TERMINAL_PATH = r"C:\Program Files\MetaTrader 5\terminal64.exe"
 DATA_PATH = r"C:\Users\trader\AppData\Roaming\MetaQuotes\Terminal"
@@ -82,14 +86,17 @@ def _locked(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class SimulatedMT5(QueryCalls):
+class SimulatedMT5(QueryCalls, RateCalls):
     """The MetaTrader5 module API over simulated accounts (see the module doc)."""
 
     def __init__(self, *, server_utc_offset_minutes: int = 0,
                  clock: Callable[[], float] | None = None,
                  terminal_path: str | None = DEFAULT_TERMINAL_PATH,
-                 build: int = 5120) -> None:
-        self.clock = ServerClock(clock or time.time, server_utc_offset_minutes)
+                 build: int = 5120, server_timezone: str | None = None) -> None:
+        # server_timezone: a clock spec (core/server_clock.py, e.g. "ny-close");
+        # without one the server runs a fixed server_utc_offset_minutes clock.
+        rule = parse_clock(server_timezone) if server_timezone else None
+        self.clock = ServerClock(clock or time.time, server_utc_offset_minutes, rule)
         self.terminal_path = terminal_path
         self.build = build
         self.accounts: dict[int, Broker] = {}
@@ -111,6 +118,8 @@ class SimulatedMT5(QueryCalls):
         # The accounts a simulated run syncs and how (AccountRefs), when the
         # scenario says so (terminal_path, terminal_login, mode, terminals).
         self.accounts_to_sync: list[Any] | None = None
+        # Price history starts here (UTC seconds; None: years back, as maxbars allows).
+        self.bars_from_utc: float | None = None
 
     # --- set-up -----------------------------------------------------------------
 
@@ -317,5 +326,5 @@ class SimulatedMT5(QueryCalls):
 
 
 # Constants and result types as attributes, so an instance passes for the module.
-for _name, _value in {**t.CONSTANTS, **t.TYPES}.items():
+for _name, _value in {**t.CONSTANTS, **t.TYPES, **TIMEFRAMES}.items():
     setattr(SimulatedMT5, _name, _value)

@@ -43,7 +43,7 @@ class SyntheticTrader:
         self.last_at = broker.clock.utc() - 1.0
         if broker.deals.records:  # continue after the newest deal, in UTC
             newest = broker.deals.records[-1].time_msc / 1000
-            self.last_at = newest - broker.clock.offset_minutes * 60
+            self.last_at = broker.clock.utc_of(newest)
         for sym, (bid, spread, digits, _) in MARKETS.items():
             broker.symbols.setdefault(sym, SymbolSpec(bid, round(bid + spread, digits),
                                                       digits=digits))

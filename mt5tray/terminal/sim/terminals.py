@@ -13,7 +13,8 @@ One terminal (top-level keys of a scenario):
 Several terminals on one PC:
     {"terminals": [{one terminal's scenario: terminal_path, account, deals,
       ..., terminal_running, terminal_login, mode, owns_terminal}, ...],
-     "server_utc_offset_minutes": ..., "now_utc": ..., "description": ...}
+     "server_utc_offset_minutes": ..., "server_timezone": ..., "now_utc": ...,
+     "description": ...}
 The terminals share one trade-server clock. Each needs its own
 terminal_path. A simulated run syncs each terminal's "account" with its
 path, mode and owns_terminal.
@@ -29,8 +30,9 @@ from mt5tray.terminal.sim.machine import SimulatedMachine
 from mt5tray.terminal.sim.simulator import SimulatedMT5
 
 TERMINAL_KEYS = {"terminal_running", "terminal_login", "mode", "owns_terminal"}
-MACHINE_KEYS = {"terminals", "server_utc_offset_minutes", "now_utc", "description"}
-SHARED_KEYS = ("server_utc_offset_minutes", "now_utc")
+MACHINE_KEYS = {"terminals", "server_utc_offset_minutes", "server_timezone", "now_utc",
+                "description"}
+SHARED_KEYS = ("server_utc_offset_minutes", "server_timezone", "now_utc")
 MODES = ("attach", "login")
 
 

@@ -105,6 +105,13 @@ class StoreUnavailable(TransientError):
     title = "Store unreachable"
 
 
+class JournalBusy(TransientError):
+    """Another program (antivirus, backup, a database browser) holds the
+    journal file locked; the next sync tries again."""
+
+    title = "Journal in use"
+
+
 class StoreRejected(ActionRequired):
     """The store refused the data in a way retrying cannot fix."""
 

@@ -15,7 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mt5tray.core.engine import SyncEngine
-from mt5tray.core.models import AccountRef, SyncRequest, SyncResult, SyncType, Trigger
+from mt5tray.core.models import (
+    AccountRef,
+    SyncRequest,
+    SyncResult,
+    SyncStatus,
+    SyncType,
+    Trigger,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +157,7 @@ class SyncService:
             finally:
                 self._running = None
         self._remember(account, result)
+        _log_sync(account, result)
         self._emit(SyncEvent("finished", account, result))
         return result
 
@@ -169,10 +177,15 @@ class SyncService:
         history_days: int | None = 30,
         accounts: Sequence[AccountRef] | None = None,
     ) -> list[SyncResult]:
-        """Every account in turn; one account's failure never stops the rest."""
+        """Every account in turn; one account's failure never stops the rest.
+        A scheduled or start-up round ends with one summary line in the log."""
         results: list[SyncResult] = []
-        for account in accounts if accounts is not None else self.accounts():
+        started = time.monotonic()
+        targets = list(accounts if accounts is not None else self.accounts())
+        waiting = 0
+        for account in targets:
             if trigger is Trigger.SCHEDULE and self.waits_for_user(account):
+                waiting += 1
                 log.info("Not syncing %s on schedule: its last sync needs you to act (%s)",
                          account.describe(), self.last_results[_key(account)].error_title)
                 continue
@@ -180,6 +193,9 @@ class SyncService:
                 results.append(self.sync_one(account, sync_type, trigger, history_days))
             except RateLimited as limited:
                 log.info("%s", limited)
+        if trigger in (Trigger.SCHEDULE, Trigger.STARTUP):
+            log.info("%s", round_summary(trigger, len(targets), results, waiting,
+                                         time.monotonic() - started))
         return results
 
     def scheduled_tick(self) -> list[SyncResult]:
@@ -188,6 +204,31 @@ class SyncService:
             log.info("Automatic sync is paused; skipping this run")
             return []
         return self.sync_all(trigger=Trigger.SCHEDULE)
+
+
+def _log_sync(account: AccountRef, result: SyncResult) -> None:
+    """One line per sync (C3): account, type, trigger, result, counts, duration.
+    The counts are SyncResult.summary()'s words; a failure is a warning."""
+    who = account.describe() if result.login is None else f"{result.login}@{result.server}"
+    line = result.summary()
+    if result.status in (SyncStatus.FAILED, SyncStatus.SKIPPED):
+        line = (f"{who}: {result.sync_type.value} sync {result.status.value} after "
+                f"{result.duration_ms} ms - {result.error or result.error_title or 'no reason'}")
+    level = logging.INFO if result.ok else logging.WARNING
+    log.log(level, "Sync (%s): %s", result.trigger.value, line)
+
+
+def round_summary(trigger: Trigger, accounts: int, results: Sequence[SyncResult],
+                  waiting: int, seconds: float) -> str:
+    """The line a scheduled (or start-up) round ends with."""
+    ok = sum(1 for r in results if r.ok)
+    failed = len(results) - ok
+    name = "Start-up sync" if trigger is Trigger.STARTUP else "Scheduled sync"
+    parts = [f"{accounts} account{'s' if accounts != 1 else ''}", f"{ok} succeeded",
+             f"{failed} failed"]
+    if waiting:
+        parts.append(f"{waiting} waiting for you")
+    return f"{name} round: " + ", ".join(parts) + f", {seconds:.1f} s in all"
 
 
 def _key(account: AccountRef) -> tuple[int | None, str | None]:

@@ -44,7 +44,6 @@ from mt5tray.ui.account_dialog import AccountDialog
 from mt5tray.ui.screen_fit import client_bound, fit_to_screen, grow_to_fit, message_label
 from mt5tray.ui.supabase_auth import SupabaseAuthRow
 
-
 EMPTY_ACCOUNTS = ("No accounts listed: mt5tray syncs the account the MetaTrader 5 terminal is "
                   "logged into. Add… an account to sync a chosen one, or several.")
 

@@ -82,7 +82,7 @@ def test_simulated_run_never_uses_the_configured_store(home, tmp_path):
         json.dumps({"store": f"sqlite:///{configured}"}))
     sync_json(home)
     assert not configured.exists()
-    assert (home / "data" / "simulated.sqlite3").exists()
+    assert (home / "data" / f"simulated-{Path(SCENARIO).stem}.sqlite3").exists()
     named = tmp_path / "named.sqlite3"
     sync_json(home, "--store", f"sqlite:///{named}")
     assert named.exists()

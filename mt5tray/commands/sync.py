@@ -27,7 +27,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     history.add_argument("--all-history", action="store_true",
                          help="re-import all history (implies --full)")
     add_common_source_options(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object per account")
+    parser.add_argument("--json", action="store_true",
+                        help="print the results as one JSON array, one object per account")
     parser.add_argument("--remote-requests", action="store_true",
                         help="serve pending Sync Now requests from the web journal instead "
                              "(Supabase store)")
@@ -89,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         if simulation is not None:
             print(f"Simulated terminal -> {app.store_label}")
+            if app.ignored_accounts_note:
+                print(app.ignored_accounts_note)
         for result in results:
             print(result.summary())
         if upload:

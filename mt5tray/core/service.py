@@ -50,11 +50,11 @@ Listener = Callable[[SyncEvent], None]
 class RateLimited(Exception):
     """Sync Now asked again within the cooldown; says how long to wait."""
 
-    def __init__(self, account: AccountRef, seconds_left: float) -> None:
+    def __init__(self, account: AccountRef, seconds_left: float, name: str | None = None) -> None:
         self.account = account
         self.seconds_left = seconds_left
         super().__init__(
-            f"{account.describe()} was synced moments ago; Sync Now is available again "
+            f"{name or account.describe()} was synced moments ago; Sync Now is available again "
             f"in {int(seconds_left + 0.999)} s."
         )
 
@@ -110,6 +110,14 @@ class SyncService:
         else:
             self._needs_user.pop(_key(account), None)
 
+    def display_name(self, account: AccountRef) -> str:
+        """login@server, also for "the terminal's current account" once a sync
+        has read which account that is."""
+        last = self.last_results.get(_key(account))
+        if account.login is None and last is not None and last.login is not None:
+            return f"{last.login}@{last.server}"
+        return account.describe()
+
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
 
@@ -134,7 +142,7 @@ class SyncService:
             left = self.seconds_until_manual_allowed(account)
             if left > 0:
                 self._emit(SyncEvent("rate_limited", account, retry_in_s=left))
-                raise RateLimited(account, left)
+                raise RateLimited(account, left, self.display_name(account))
             self._last_manual[_key(account)] = self.clock()
 
     def sync_one(

@@ -22,7 +22,7 @@ FIELD_NOUNS = {
 }
 
 
-def plain_message(problem: dict[str, Any]) -> str:
+def plain_message(problem: Any) -> str:
     """One pydantic error as a short clause (no field name, no full stop)."""
     kind, ctx, value = problem.get("type", ""), problem.get("ctx") or {}, problem.get("input")
     field = str(problem["loc"][-1]) if problem.get("loc") else ""

@@ -64,13 +64,14 @@ def fit_to_screen(window: QWidget) -> None:
     keep_inside(window)
     watcher = _KeepInside(window)
     window.installEventFilter(watcher)
-    window._screen_fit = watcher  # type: ignore[attr-defined] - lives as long as the window
+    window.setProperty("screen_fit", watcher)  # parented to the window: lives as long
 
 
 def message_label(color: str = "#b00020") -> QLabel:
     """A word-wrapped message label that takes the dialog's width and never
     widens it: long text wraps onto more lines instead."""
-    label = QLabel(wordWrap=True, styleSheet=f"color: {color}")
+    label = QLabel(wordWrap=True)
+    label.setStyleSheet(f"color: {color}")
     policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     policy.setHeightForWidth(True)
     label.setSizePolicy(policy)

@@ -102,7 +102,7 @@ class SecretStoreError(ActionRequired):
 class StoreUnavailable(TransientError):
     """The store cannot be reached right now; rows wait locally."""
 
-    title = "Store unreachable"
+    title = "Cannot reach the journal"
 
 
 class JournalBusy(TransientError):
@@ -115,7 +115,7 @@ class JournalBusy(TransientError):
 class StoreRejected(ActionRequired):
     """The store refused the data in a way retrying cannot fix."""
 
-    title = "Store refused the data"
+    title = "Upload refused"
 
 
 class StoreAuthRequired(ActionRequired):

@@ -86,9 +86,9 @@ def test_settings_after_a_real_failed_sign_in(sim_app: Any, autostart: Any, qtbo
     qtbot.waitUntil(lambda: not dlg.auth_row.busy, timeout=30_000)
     QApplication.processEvents()
     text = dlg.auth_row.problem.text()
-    assert text == ("Sign-in failed: Could not reach Supabase at "
-                    "mt5tray-no-such-project.invalid. Check the internet connection and the "
-                    "Supabase URL in settings, then sign in again.")
+    assert text == ("Sign-in failed: Cannot reach Supabase at "
+                    "https://mt5tray-no-such-project.invalid. Check the internet connection and "
+                    "the Supabase URL in settings, then sign in again.")
     assert "Errno" not in text and "Rows wait" not in text and "Store unreachable" not in text
     assert inside_screen(dlg) and buttons_visible(dlg)
     dlg.grab().save(str(artifacts() / "settings-sign-in-failed.png"))

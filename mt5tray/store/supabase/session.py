@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 from supabase import Client, ClientOptions, create_client
@@ -127,7 +126,7 @@ class SupabaseSession:
                     lambda: self.client.auth.sign_in_with_password(credentials))
             except StoreUnavailable as exc:  # the upload wording ("rows wait...") fits no sign-in
                 raise StoreUnavailable(
-                    f"Could not reach Supabase at {urlsplit(self.url).hostname or self.url}. "
+                    f"Cannot reach Supabase at {self.url}. "
                     "Check the internet connection and the Supabase URL in settings, then "
                     "sign in again.") from exc
             user = response.user

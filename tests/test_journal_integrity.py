@@ -49,7 +49,7 @@ def test_a_damaged_journal_is_moved_aside_on_open_and_rebuilt_from_the_terminal(
     scenario = json.loads(Path(SCENARIO).read_text())
     assert result["status"] == "success" and result["sync_type"] == "full"
     assert result["deals_inserted"] == len(scenario["deals"])  # rebuilt from the terminal
-    status = json.loads(run(home, "status", "--simulate", "--json").stdout)
+    status = json.loads(run(home, "status", "--simulate", SCENARIO, "--json").stdout)
     assert status["totals"]["syncs"] == 1 and status["totals"]["deals_synced"] == len(
         scenario["deals"])
 

@@ -6,6 +6,8 @@ import argparse
 import time
 from collections.abc import Callable
 
+import httpx
+
 from mt5tray.bootstrap import SUPABASE, App, Simulation, account_refs, build_app, load_settings
 from mt5tray.buildinfo import startup_line
 from mt5tray.commands.beside_tray import command_lock
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             _terminal_checks(report, app)
             _keyring_check(report, needed=_needs_keyring(app))
             count = len(app.store.list_accounts())
-            report.line("OK", "journal", f"{app.store.path} opened "
+            report.line("OK", "store", f"local journal {app.store.path} opened "
                         f"({count} account{'s' if count != 1 else ''} in it)")
             _supabase_checks(report, app)
         finally:
@@ -167,8 +169,6 @@ def _supabase_checks(report: Report, app: App) -> None:
 def _host_check(url: str, key: str) -> str:
     """Really ask the server (auth's health endpoint, no sign-in needed):
     "reachable (...)" or why not. A name that does not resolve is no host."""
-    import httpx
-
     try:
         response = httpx.get(f"{url}/auth/v1/health", headers={"apikey": key}, timeout=10)
     except httpx.ConnectError as exc:

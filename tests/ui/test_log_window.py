@@ -109,6 +109,10 @@ def test_the_window_shows_each_sync_in_plain_lines(sim_app: Any, qtbot: Any,
     root = logging.getLogger()
     saved = list(root.handlers), root.level
     setup_logging(tmp_path / "logs", logging.INFO, None)
+    for name in ("httpx", "httpcore"):  # earlier tests' clients may still talk
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with memory_handler.lock:
+        memory_handler.records.clear()  # only this test's lines
     try:
         window, _ = make(sim_app, qtbot, tmp_path, memory_handler)
         window.resize(900, 300)
@@ -117,7 +121,7 @@ def test_the_window_shows_each_sync_in_plain_lines(sim_app: Any, qtbot: Any,
         sim_app.service.scheduled_tick()
         qtbot.waitUntil(lambda: any("round:" in line for line in window.visible_lines()))
         lines = window.visible_lines()
-        syncs = [line for line in lines if " Sync (" in line]
+        syncs = [line for line in lines if " Sync (" in line and "1001001@" in line]
         assert len(syncs) == 2, lines
         assert "Sync (manual): 1001001@" in syncs[0] and "Sync (schedule): " in syncs[1]
         assert not any("mt5tray." in line.split(" Sync (")[0] for line in syncs)
@@ -134,6 +138,8 @@ def test_the_window_shows_each_sync_in_plain_lines(sim_app: Any, qtbot: Any,
         assert window.visible_lines() == [] and window.empty.isVisible()
         assert window.empty.text() == "No matching lines."
     finally:
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
         for handler in list(root.handlers):
             root.removeHandler(handler)
         for handler in saved[0]:

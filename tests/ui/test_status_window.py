@@ -130,7 +130,8 @@ def test_without_the_metatrader5_package_the_tray_says_why(home: Any, autostart:
         shell.show_status()
         window = shell._status
         qtbot.waitUntil(lambda: shell.tray.state == "terminal_off", timeout=10_000)
-        assert "can only run its simulated demo" in window.error.toPlainText()  # no CLI flag
+        qtbot.waitUntil(lambda: "can only run its simulated demo"  # and no CLI flag
+                        in window.error.toPlainText(), timeout=10_000)
         assert "MetaTrader 5 unavailable" in window.terminal.text()
         assert "MetaTrader 5 unavailable" in shell.tray.icon.toolTip()
     finally:

@@ -9,6 +9,7 @@ why it cannot sync).
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -74,6 +75,9 @@ class App:
     # Simulated runs: the accounts the scenario's terminals hold (empty: "whatever
     # the terminal is logged into").
     simulated_accounts: list[AccountRef] = field(default_factory=list)
+    # A simulated run leaves the configured accounts alone: this says which
+    # (None when there are none), for the log, the CLI and the status window.
+    ignored_accounts_note: str | None = None
 
     def terminal_label(self) -> str:
         """Which terminal this app syncs from, for the start-up line."""
@@ -96,11 +100,14 @@ def load_settings(paths: AppPaths) -> tuple[SettingsFile, Settings]:
     return settings_file, settings_file.load()
 
 
+log = logging.getLogger(__name__)
+
 SUPABASE = "supabase"
 
 
 def resolve_store(
-    store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool
+    store_url: str | None, settings: Settings, paths: AppPaths, simulated: bool,
+    scenario: Path | None = None,
 ) -> tuple[Path, bool]:
     """Which local journal to write, and whether Supabase gets the rows too.
 
@@ -109,7 +116,9 @@ def resolve_store(
     configured store by accident. In Supabase mode the local journal stays
     the engine's store and mirror; the outbox in it feeds Supabase."""
     url = store_url if (store_url or simulated) else settings.store
-    default = paths.demo_journal_file if simulated else paths.journal_file
+    default = paths.journal_file
+    if simulated:
+        default = paths.scenario_journal_file(scenario) if scenario else paths.demo_journal_file
     if url is None:
         return default, False
     if url.startswith("sqlite:///"):
@@ -177,6 +186,19 @@ def account_refs(settings: Settings, simulation: Simulation | None,
     return [account.ref() for account in settings.enabled_accounts()]
 
 
+def ignored_accounts_note(settings: Settings, simulation: Simulation | None) -> str | None:
+    """Names the configured accounts a simulated run does not sync (C9):
+    they are left alone on purpose, never dropped without a word."""
+    if simulation is None or not settings.accounts:
+        return None
+    names = ", ".join(f"{a.login}@{a.server}" for a in settings.accounts[:5])
+    more = f" and {len(settings.accounts) - 5} more" if len(settings.accounts) > 5 else ""
+    many = len(settings.accounts) != 1
+    return (f"This simulated session syncs only its simulated account, not the "
+            f"{'accounts' if many else 'account'} in settings ({names}{more}); "
+            f"{'they are' if many else 'it is'} synced when mt5tray runs on the real terminal.")
+
+
 def build_app(
     simulation: Simulation | None = None,
     store_url: str | None = None,
@@ -184,7 +206,8 @@ def build_app(
 ) -> App:
     paths = paths or app_paths()
     settings_file, settings = load_settings(paths)
-    store_path, supabase = resolve_store(store_url, settings, paths, simulation is not None)
+    store_path, supabase = resolve_store(store_url, settings, paths, simulation is not None,
+                                         simulation.scenario if simulation else None)
     secrets = KeyringSecrets()
     lock = home_lock(paths.data_dir)
     session = None
@@ -223,6 +246,9 @@ def build_app(
     app = App(paths, settings, settings_file, store, engine, service, simulation, label,
               lock=lock)
     app.simulated_accounts = simulated
+    app.ignored_accounts_note = ignored_accounts_note(settings, simulation)
+    if app.ignored_accounts_note:
+        log.warning("%s", app.ignored_accounts_note)
     if session is not None:
         attach_supabase(app, session)
     return app

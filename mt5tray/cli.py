@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _verbose_first(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:  # no command: start the tray
         args = parser.parse_args([*argv, "tray"])
@@ -64,6 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mt5tray: interrupted", file=sys.stderr)
         return 130
+
+
+_VERBOSE = {"-v": 1, "-vv": 2, "-vvv": 3, "--verbose": 1}
+
+
+def _verbose_first(argv: list[str]) -> list[str]:
+    """`mt5tray sync -v` means the same as `mt5tray -v sync`: the flag is the
+    main parser's, so it is moved in front of the command (no option of any
+    command takes a value that looks like -v)."""
+    flags = [a for a in argv if a in _VERBOSE]
+    return flags + [a for a in argv if a not in _VERBOSE] if flags else argv
 
 
 def gui_main() -> int:

@@ -19,6 +19,7 @@ from mt5tray.core.errors import SettingsError
 from mt5tray.core.models import AccountRef
 from mt5tray.core.plan import SyncTuning
 from mt5tray.core.server_clock import ServerClockError, canonical_spec, fixed_clock
+from mt5tray.validation_text import plain_message
 
 SETTINGS_VERSION = 1
 _SECRET_WORDS = ("password", "secret", "token", "service_role")
@@ -173,7 +174,7 @@ def describe_validation_error(path: Path, error: ValidationError, data: object =
     lines = []
     for problem in error.errors():
         field = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-        message = problem["msg"].removeprefix("Value error, ")
+        message = plain_message(problem)
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"
             if any(word in field.lower() for word in _SECRET_WORDS):

@@ -79,6 +79,10 @@ class MemoryLogHandler(logging.Handler):
 
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+# The log window is read by traders: no module names, no milliseconds, and
+# (like the console) no traceback; those stay in the file.
+_WINDOW_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+_WINDOW_DATES = "%Y-%m-%d %H:%M:%S"
 
 
 class ConsoleFormatter(logging.Formatter):
@@ -120,7 +124,11 @@ def setup_logging(
     redactor = RedactingFilter()
     for handler in handlers:
         console_only = type(handler) is logging.StreamHandler
-        handler.setFormatter((ConsoleFormatter if console_only else logging.Formatter)(_FORMAT))
+        if handler is memory_handler:
+            handler.setFormatter(ConsoleFormatter(_WINDOW_FORMAT, _WINDOW_DATES))
+        else:
+            handler.setFormatter((ConsoleFormatter if console_only else logging.Formatter)(
+                _FORMAT))
         handler.addFilter(redactor)
         root.addHandler(handler)
     root.setLevel(min(level, stderr_level or level))

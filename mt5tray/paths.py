@@ -36,6 +36,11 @@ class AppPaths:
         with a user's real history."""
         return self.data_dir / "simulated.sqlite3"
 
+    def scenario_journal_file(self, scenario: Path) -> Path:
+        """A scenario file's runs get a journal of their own, named after it,
+        so they never mix with the live demo's (or another scenario's) data."""
+        return self.data_dir / f"simulated-{scenario.stem}.sqlite3"
+
     @property
     def log_file(self) -> Path:
         return self.log_dir / "mt5tray.log"

@@ -29,13 +29,33 @@ def describe_backend(backend: keyring.backend.KeyringBackend | None = None) -> s
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
+# keyring backend module -> what a user knows it as
+_FRIENDLY_BACKENDS = {
+    "keyring.backends.Windows": "Windows Credential Manager",
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.SecretService": "Secret Service (GNOME Keyring, KeePassXC, ...)",
+    "keyring.backends.libsecret": "Secret Service (libsecret)",
+    "keyring.backends.kwallet": "KDE Wallet",
+    "keyring.backends.chainer": "the system keyring",
+    "keyring.backends.fail": "none found",
+    "keyring.backends.null": "none (switched off)",
+}
+
+
+def friendly_backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
+    """The keyring as a user knows it ("Windows Credential Manager"), not a class path."""
+    backend = backend or keyring.get_keyring()
+    return _FRIENDLY_BACKENDS.get(type(backend).__module__, type(backend).__name__)
+
+
 def usable_backend_problem() -> str | None:
     """Why the current keyring cannot hold secrets, or None if it can."""
     backend = keyring.get_keyring()
     name = describe_backend(backend)
     if name.startswith(_REFUSED_MODULES) or "Plaintext" in name:
         return (
-            f"No secure OS keyring is available (backend {name}). On Windows and macOS the "
+            f"No secure OS keyring is available (found: {friendly_backend_name(backend)}). "
+            "On Windows and macOS the "
             "system keyring is built in; on Linux install and unlock a Secret Service "
             "provider such as gnome-keyring or KeePassXC."
         )

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from mt5tray.config import Settings
 from mt5tray.core.errors import SettingsError
+from mt5tray.validation_text import plain_message, sentence
 
 LABELS = {
     "sync_interval_minutes": "Sync interval (minutes)",
@@ -71,5 +72,4 @@ def _sentence(problem: Any) -> str:
         field = f"Account {int(loc[1]) + 1}" + (f" {loc[2]}" if len(loc) > 2 else "")
     else:
         field = LABELS.get(".".join(loc), ".".join(loc) or "Settings")
-    message = problem["msg"].removeprefix("Value error, ")
-    return f"{field}: {message}."
+    return sentence(field, plain_message(problem))

@@ -54,7 +54,7 @@ def _stderr_line(process: subprocess.Popen[bytes], timeout_s: float = 30) -> str
 
 
 def _journal(home: Path) -> Path:
-    return home / "data" / "simulated.sqlite3"
+    return home / "data" / f"simulated-{Path(SCENARIO).stem}.sqlite3"
 
 
 def test_sync_beside_a_busy_tray_waits_for_it_says_so_and_then_syncs(tmp_path):

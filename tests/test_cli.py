@@ -63,7 +63,7 @@ def test_full_resync_rewrites_nothing_that_is_already_there(home):
 def test_status_after_syncs(home):
     sync_json(home)
     sync_json(home)
-    done = run(home, "status", "--simulate", "--json")
+    done = run(home, "status", "--simulate", SCENARIO, "--json")  # the scenario's journal
     assert done.returncode == 0, done.stderr
     status = json.loads(done.stdout)
     (account,) = status["accounts"]
@@ -71,7 +71,7 @@ def test_status_after_syncs(home):
     assert account["sync_failure_count"] == 0
     assert status["totals"]["syncs"] == 2 and status["totals"]["successful"] == 2
     assert status["totals"]["pending_uploads"] == 0
-    human = run(home, "status", "--simulate")
+    human = run(home, "status", "--simulate", SCENARIO)
     assert "Totals: 2 syncs (2 successful, 0 failed)" in human.stdout
 
 
@@ -103,7 +103,7 @@ def test_simulated_run_never_uses_the_configured_store(home, tmp_path):
         json.dumps({"store": f"sqlite:///{configured}"}))
     sync_json(home)
     assert not configured.exists()
-    assert (home / "data" / "simulated.sqlite3").exists()
+    assert (home / "data" / f"simulated-{Path(SCENARIO).stem}.sqlite3").exists()
     named = tmp_path / "named.sqlite3"
     sync_json(home, "--store", f"sqlite:///{named}")
     assert named.exists()
@@ -134,7 +134,7 @@ def test_real_terminal_missing_exits_1_with_advice_and_logs_the_failure(home):
     done = run(home, "sync", "--json")
     assert done.returncode == 1
     (result,) = json.loads(done.stdout)
-    assert result["status"] == "failed" and "--simulate" in result["error"]
+    assert result["status"] == "failed" and "simulated demo" in result["error"]
     assert "Traceback" not in done.stderr
     status = json.loads(run(home, "status", "--json").stdout)
     (account,) = status["accounts"]

@@ -33,7 +33,7 @@ def test_a_damaged_journal_is_moved_aside_on_open_and_rebuilt_from_the_terminal(
     home = tmp_path / "home"
     first = run(home, "sync", "--simulate", SCENARIO, "--json")
     assert first.returncode == 0, first.stderr
-    journal = home / "data" / "simulated.sqlite3"
+    journal = home / "data" / f"simulated-{Path(SCENARIO).stem}.sqlite3"
     corrupt_data_pages(journal)
 
     done = run(home, "sync", "--simulate", SCENARIO, "--json")
@@ -49,7 +49,7 @@ def test_a_damaged_journal_is_moved_aside_on_open_and_rebuilt_from_the_terminal(
     scenario = json.loads(Path(SCENARIO).read_text())
     assert result["status"] == "success" and result["sync_type"] == "full"
     assert result["deals_inserted"] == len(scenario["deals"])  # rebuilt from the terminal
-    status = json.loads(run(home, "status", "--simulate", "--json").stdout)
+    status = json.loads(run(home, "status", "--simulate", SCENARIO, "--json").stdout)
     assert status["totals"]["syncs"] == 1 and status["totals"]["deals_synced"] == len(
         scenario["deals"])
 

@@ -25,7 +25,7 @@ def test_a_probe_interval_out_of_range_names_the_field(tmp_path) -> None:
     with pytest.raises(SettingsError) as caught:
         SettingsFile(path).load()
     assert "watch.probe_interval_s" in caught.value.message
-    assert "greater than or equal to 0.5" in caught.value.message
+    assert "must be 0.5 or more" in caught.value.message
 
 
 def test_the_watcher_follows_the_settings(tmp_path) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import getpass
 
+from pydantic import ValidationError
+
 from mt5tray.bootstrap import load_settings
 from mt5tray.config import AccountSettings
 from mt5tray.core.errors import SettingsError
 from mt5tray.paths import app_paths
 from mt5tray.secrets import KeyringSecrets, mt5_password_key
+from mt5tray.validation_text import account_problems
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -55,8 +58,9 @@ def add_account(args: argparse.Namespace) -> int:
         account = AccountSettings(login=args.login, server=args.server,
                                   terminal_path=args.terminal_path, mode=args.mode,
                                   label=args.label, owns_terminal=args.owns_terminal)
-    except ValueError as exc:
-        raise SettingsError(f"Invalid account: {exc}") from exc
+    except ValidationError as exc:
+        raise SettingsError("The account was not added. " + " ".join(account_problems(exc))
+                            ) from None
     if account.mode == "login" and not account.terminal_path:
         raise SettingsError(
             "Login mode logs its own terminal in: add --terminal-path with that install's "

@@ -7,7 +7,9 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from mt5tray.bootstrap import App, Simulation, account_refs, build_app
+import httpx
+
+from mt5tray.bootstrap import SUPABASE, App, Simulation, account_refs, build_app, load_settings
 from mt5tray.buildinfo import startup_line
 from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
@@ -15,7 +17,8 @@ from mt5tray.core.clock_choice import choose_clock
 from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.models import AccountRef
-from mt5tray.secrets import describe_backend, usable_backend_problem
+from mt5tray.paths import app_paths
+from mt5tray.secrets import friendly_backend_name, usable_backend_problem
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -40,23 +43,55 @@ class Report:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Every check, each on its own line, even after one failed: a trader
+    fixing a PC wants the whole list at once."""
     simulation = Simulation.from_arg(args.simulate)
     report = Report()
     report.check("MetaTrader5 package", lambda: _package(simulation))
     with command_lock().held():  # beside a running tray: wait for its sync, then check
-        app = build_app(simulation, args.store)  # once: opening it recovers and backfills
+        try:
+            app = build_app(simulation, args.store)  # once: opening it recovers and backfills
+        except Mt5TrayError as exc:  # e.g. the Supabase store needs a keyring there is not
+            report.line("FAIL", "store", exc.message)
+            _keyring_check(report, needed=True)
+            if args.store == SUPABASE:
+                _, settings = load_settings(app_paths())
+                if settings.supabase.url:
+                    reachable = _host_check(settings.supabase.url.rstrip("/"),
+                                            settings.supabase.publishable_key)
+                    report.line("OK" if reachable.startswith("reachable") else "FAIL",
+                                "supabase host", f"{settings.supabase.url} {reachable}")
+            return 1
         try:
             report.line("INFO", "build", startup_line(app.store_label, app.terminal_label()))
             _terminal_checks(report, app)
-            problem = usable_backend_problem()
-            report.line("FAIL" if problem else "OK", "keyring", problem or describe_backend())
+            _keyring_check(report, needed=_needs_keyring(app))
             count = len(app.store.list_accounts())
-            report.line("OK", "store",
-                        f"{app.store_label} reachable ({count} account(s) in it)")
+            report.line("OK", "store", f"local journal {app.store.path} opened "
+                        f"({count} account{'s' if count != 1 else ''} in it)")
             _supabase_checks(report, app)
         finally:
             app.close()
     return 1 if report.failed else 0
+
+
+def _needs_keyring(app: App) -> bool:
+    """Secrets are needed for Supabase (session, outbox key) and login-mode
+    passwords; the simulated demo on its own journal needs none."""
+    if app.remote is not None:
+        return True
+    return app.simulation is None and any(a.mode == "login" for a in app.settings.accounts)
+
+
+def _keyring_check(report: Report, needed: bool) -> None:
+    problem = usable_backend_problem()
+    if problem is None:
+        report.line("OK", "keyring", friendly_backend_name())
+    elif needed:
+        report.line("FAIL", "keyring", problem)
+    else:
+        report.line("INFO", "keyring", "not needed for this run (no password or Supabase "
+                    f"session to keep); {problem}")
 
 
 def _package(simulation: Simulation | None) -> str:
@@ -121,6 +156,9 @@ def _supabase_checks(report: Report, app: App) -> None:
     if warning:
         report.line("WARN", "supabase key", warning)
     session = agent.session
+    reachable = _host_check(session.url, session.key)
+    report.line("OK" if reachable.startswith("reachable") else "FAIL", "supabase host",
+                f"{session.url} {reachable}")
     try:
         _, email = session.user()
         session.call(lambda: session.client.table("trading_accounts").select("id")
@@ -133,5 +171,24 @@ def _supabase_checks(report: Report, app: App) -> None:
         report.line("FAIL", "supabase", exc.message)
         return
     pending = agent.pending_uploads()
-    report.line("OK", "supabase", f"{session.url} reachable, signed in as {email}, schema "
-                f"present; {pending} rows waiting to upload")
+    report.line("OK", "supabase", f"signed in as {email}, schema present; {pending} rows "
+                "waiting to upload")
+
+
+def _host_check(url: str, key: str) -> str:
+    """Really ask the server (auth's health endpoint, no sign-in needed):
+    "reachable (...)" or why not. A name that does not resolve is no host."""
+    try:
+        response = httpx.get(f"{url}/auth/v1/health", headers={"apikey": key}, timeout=10)
+    except httpx.ConnectError as exc:
+        reason = "the name does not resolve" if "resolution" in str(exc).lower() or \
+            "name or service" in str(exc).lower() or "getaddrinfo" in str(exc).lower() \
+            else "the connection was refused or cut"
+        return f"cannot be reached ({reason}): check the URL in settings and the network"
+    except httpx.TimeoutException:
+        return "did not answer within 10 s: check the network"
+    except httpx.HTTPError as exc:
+        return f"cannot be reached ({type(exc).__name__}): check the URL and the network"
+    if response.status_code >= 500:
+        return f"answers with a server error (HTTP {response.status_code}); try again later"
+    return f"reachable (HTTP {response.status_code})"

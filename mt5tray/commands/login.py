@@ -53,7 +53,12 @@ def run_login(args: argparse.Namespace) -> int:
                               sb.allow_service_role_key, sb.timeout_s,
                               exclusive=command_lock().held)
     try:
-        email = args.email or input("Supabase e-mail: ").strip()
+        try:
+            email = args.email or input("Supabase e-mail: ").strip()
+        except EOFError:  # no terminal and nothing piped in
+            raise SettingsError("No e-mail to sign in with: pass --email you@example.com (and "
+                                "the password on standard input when there is no "
+                                "terminal).") from None
         password = _read_password()
         if not email or not password:
             raise SettingsError("Both an e-mail and a password are needed to sign in.")

@@ -30,7 +30,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     history.add_argument("--all-history", action="store_true",
                          help="re-import all history (implies --full)")
     add_common_source_options(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object per account")
+    parser.add_argument("--json", action="store_true",
+                        help="print the results as one JSON array, one object per account")
     parser.add_argument("--server-timezone", metavar="SPEC", type=_server_timezone,
                         help="the trade server's clock for this run only (ny-close, GMT+2/EU, "
                              "GMT+3, +05:30, an IANA zone, or auto); overrides the setting")
@@ -105,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         if simulation is not None:
             print(f"Simulated terminal -> {app.store_label}")
+            if app.ignored_accounts_note:
+                print(app.ignored_accounts_note)
         for result in results:
             print(result.summary())
         if upload:

@@ -241,14 +241,16 @@ class SyncEngine:
         result.needs_action = isinstance(exc, ActionRequired)
         result.counts = SyncCounts()
         self._stamp_finished(result)
-        log.warning("Sync of %s failed: %s", ref.describe(), exc)
+        log.debug("Sync of %s failed: %s", ref.describe(), exc)  # service.py logs the line
         account_id = state.account_id if state else self._account_id_for(ref)
         result.account_id = account_id
         if account_id is None:
             return  # the account is unknown: there is no row to log against
         try:
             self.store.record_failure(account_id, self._log_row(result, account_id), str(exc))
-        except Exception:  # the store itself may be what failed
+        except Mt5TrayError as again:  # the store itself failed (locked journal): a sentence
+            log.warning("Could not record the failed sync of %s: %s", ref.describe(), again)
+        except Exception:
             log.exception("Could not record the failed sync of %s", ref.describe())
 
     def _journal_damage(self) -> str | None:
@@ -270,6 +272,9 @@ class SyncEngine:
             state = self.store.find_account(ref.login, ref.server)
             if state is None:
                 state = self.store.ensure_account({"login": ref.login, "server": ref.server})
+        except Mt5TrayError as exc:  # e.g. the journal is locked: a sentence, no traceback
+            log.warning("Could not reach the store for %s: %s", ref.describe(), exc)
+            return None
         except Exception:
             log.exception("Could not reach the store for %s", ref.describe())
             return None

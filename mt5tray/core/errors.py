@@ -102,13 +102,20 @@ class SecretStoreError(ActionRequired):
 class StoreUnavailable(TransientError):
     """The store cannot be reached right now; rows wait locally."""
 
-    title = "Store unreachable"
+    title = "Cannot reach the journal"
+
+
+class JournalBusy(TransientError):
+    """Another program (antivirus, backup, a database browser) holds the
+    journal file locked; the next sync tries again."""
+
+    title = "Journal in use"
 
 
 class StoreRejected(ActionRequired):
     """The store refused the data in a way retrying cannot fix."""
 
-    title = "Store refused the data"
+    title = "Upload refused"
 
 
 class StoreAuthRequired(ActionRequired):

@@ -15,7 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mt5tray.core.engine import SyncEngine
-from mt5tray.core.models import AccountRef, SyncRequest, SyncResult, SyncType, Trigger
+from mt5tray.core.models import (
+    AccountRef,
+    SyncRequest,
+    SyncResult,
+    SyncStatus,
+    SyncType,
+    Trigger,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +50,11 @@ Listener = Callable[[SyncEvent], None]
 class RateLimited(Exception):
     """Sync Now asked again within the cooldown; says how long to wait."""
 
-    def __init__(self, account: AccountRef, seconds_left: float) -> None:
+    def __init__(self, account: AccountRef, seconds_left: float, name: str | None = None) -> None:
         self.account = account
         self.seconds_left = seconds_left
         super().__init__(
-            f"{account.describe()} was synced moments ago; Sync Now is available again "
+            f"{name or account.describe()} was synced moments ago; Sync Now is available again "
             f"in {int(seconds_left + 0.999)} s."
         )
 
@@ -103,6 +110,14 @@ class SyncService:
         else:
             self._needs_user.pop(_key(account), None)
 
+    def display_name(self, account: AccountRef) -> str:
+        """login@server, also for "the terminal's current account" once a sync
+        has read which account that is."""
+        last = self.last_results.get(_key(account))
+        if account.login is None and last is not None and last.login is not None:
+            return f"{last.login}@{last.server}"
+        return account.describe()
+
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
 
@@ -127,7 +142,7 @@ class SyncService:
             left = self.seconds_until_manual_allowed(account)
             if left > 0:
                 self._emit(SyncEvent("rate_limited", account, retry_in_s=left))
-                raise RateLimited(account, left)
+                raise RateLimited(account, left, self.display_name(account))
             self._last_manual[_key(account)] = self.clock()
 
     def sync_one(
@@ -150,6 +165,7 @@ class SyncService:
             finally:
                 self._running = None
         self._remember(account, result)
+        _log_sync(account, result)
         self._emit(SyncEvent("finished", account, result))
         return result
 
@@ -169,10 +185,15 @@ class SyncService:
         history_days: int | None = 30,
         accounts: Sequence[AccountRef] | None = None,
     ) -> list[SyncResult]:
-        """Every account in turn; one account's failure never stops the rest."""
+        """Every account in turn; one account's failure never stops the rest.
+        A scheduled or start-up round ends with one summary line in the log."""
         results: list[SyncResult] = []
-        for account in accounts if accounts is not None else self.accounts():
+        started = time.monotonic()
+        targets = list(accounts if accounts is not None else self.accounts())
+        waiting = 0
+        for account in targets:
             if trigger is Trigger.SCHEDULE and self.waits_for_user(account):
+                waiting += 1
                 log.info("Not syncing %s on schedule: its last sync needs you to act (%s)",
                          account.describe(), self.last_results[_key(account)].error_title)
                 continue
@@ -180,6 +201,9 @@ class SyncService:
                 results.append(self.sync_one(account, sync_type, trigger, history_days))
             except RateLimited as limited:
                 log.info("%s", limited)
+        if trigger in (Trigger.SCHEDULE, Trigger.STARTUP):
+            log.info("%s", round_summary(trigger, len(targets), results, waiting,
+                                         time.monotonic() - started))
         return results
 
     def scheduled_tick(self) -> list[SyncResult]:
@@ -188,6 +212,31 @@ class SyncService:
             log.info("Automatic sync is paused; skipping this run")
             return []
         return self.sync_all(trigger=Trigger.SCHEDULE)
+
+
+def _log_sync(account: AccountRef, result: SyncResult) -> None:
+    """One line per sync (C3): account, type, trigger, result, counts, duration.
+    The counts are SyncResult.summary()'s words; a failure is a warning."""
+    who = account.describe() if result.login is None else f"{result.login}@{result.server}"
+    line = result.summary()
+    if result.status in (SyncStatus.FAILED, SyncStatus.SKIPPED):
+        line = (f"{who}: {result.sync_type.value} sync {result.status.value} after "
+                f"{result.duration_ms} ms - {result.error or result.error_title or 'no reason'}")
+    level = logging.INFO if result.ok else logging.WARNING
+    log.log(level, "Sync (%s): %s", result.trigger.value, line)
+
+
+def round_summary(trigger: Trigger, accounts: int, results: Sequence[SyncResult],
+                  waiting: int, seconds: float) -> str:
+    """The line a scheduled (or start-up) round ends with."""
+    ok = sum(1 for r in results if r.ok)
+    failed = len(results) - ok
+    name = "Start-up sync" if trigger is Trigger.STARTUP else "Scheduled sync"
+    parts = [f"{accounts} account{'s' if accounts != 1 else ''}", f"{ok} succeeded",
+             f"{failed} failed"]
+    if waiting:
+        parts.append(f"{waiting} waiting for you")
+    return f"{name} round: " + ", ".join(parts) + f", {seconds:.1f} s in all"
 
 
 def _key(account: AccountRef) -> tuple[int | None, str | None]:

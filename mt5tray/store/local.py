@@ -9,6 +9,7 @@ queues its uploads there).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import uuid
@@ -20,7 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from mt5tray.core.errors import StoreUnavailable
+from mt5tray.core.errors import JournalBusy, StoreUnavailable
 from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS, restamp_rows
 from mt5tray.core.models import AccountState, Row, SyncBatch, SyncCounts
 from mt5tray.store import journal_integrity
@@ -28,6 +29,16 @@ from mt5tray.store.local_schema import migrate
 
 CommitHook = Callable[[sqlite3.Connection, SyncBatch], None]
 
+log = logging.getLogger(__name__)
+
+# How long a statement waits for a lock another program holds before the
+# sync gives up with JournalBusy. mt5tray's own processes never wait on each
+# other here (one writer per home, issue 8; WAL lets readers go on), so only a
+# foreign program (antivirus, backup, DB Browser) holds it: waiting 30 s per
+# statement only made a sync hang silently for a minute.
+BUSY_TIMEOUT_S = 10.0
+# SQLITE_BUSY and SQLITE_LOCKED (https://www.sqlite.org/rescode.html)
+_BUSY_CODES = (5, 6)
 _CHUNK = 500  # stays far below SQLite's bound-parameter limit
 ACCOUNT_COLUMNS = (
     "login", "server", "name", "company", "currency", "leverage", "trade_mode", "margin_mode",
@@ -93,7 +104,7 @@ class LocalStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                               timeout=30)
+                               timeout=BUSY_TIMEOUT_S)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -125,19 +136,37 @@ class LocalStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        with self._lock:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. A lock
+        another program holds past the busy timeout is a JournalBusy."""
+        with self._lock, self._busy_is_a_sentence():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._busy_is_a_sentence():
             return self._conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _busy_is_a_sentence(self) -> Iterator[None]:
+        """SQLITE_BUSY/SQLITE_LOCKED ("database is locked") as the user's
+        sentence: what holds the file and what to do, not a Python repr."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in _BUSY_CODES and \
+                    "locked" not in str(exc):
+                raise
+            log.debug("The journal %s is locked", self.path, exc_info=True)
+            raise JournalBusy(
+                f"Another program is using the journal file {self.path}; close it or wait "
+                "(antivirus and backup tools usually let go within a minute). mt5tray tries "
+                "again at the next sync; nothing is lost.") from None
 
     def close(self) -> None:
         with self._lock:

@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.errors import Mt5TrayError
 from mt5tray.core.formatting import duration_ms, local_time, parse_time
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import SyncCounts
 from mt5tray.core.snapshot import CardData, PositionLine, StoreFacts, SyncMark, Totals
 from mt5tray.core.sync_text import describe_counts
-from mt5tray.core.clock_text import server_clock_line
 from mt5tray.core.trading_day import trading_day_start
 from mt5tray.store.local import LocalStore
 

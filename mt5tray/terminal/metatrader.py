@@ -27,8 +27,8 @@ def load_metatrader5() -> ModuleType:
             ) from e
         raise TerminalUnavailable(
             "The MetaTrader5 package runs only on Windows (64-bit Python); this is "
-            f"{platform.system() or sys.platform}. To try mt5tray without a terminal, "
-            "use the simulated terminal: try --simulate."
+            f"{platform.system() or sys.platform}, where mt5tray can only run its simulated "
+            "demo terminal."
         ) from e
 
 

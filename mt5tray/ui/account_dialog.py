@@ -1,5 +1,11 @@
 """Add or edit one MT5 account. The password is only held until the
-settings dialog saves, and then goes to the keyring, never to the file."""
+settings dialog saves, and then goes to the keyring, never to the file.
+
+Problems are plain sentences (validation_text) in a wrapped label under the
+fields; the dialog stays inside the screen and grows downward to fit them,
+so nothing is clipped and the fields above do not move. Once shown, they are
+re-checked on every edit and clear when the field is fixed.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from mt5tray.config import AccountSettings
+from mt5tray.ui.screen_fit import fit_to_screen, grow_to_fit, message_label
+from mt5tray.validation_text import account_problems
+
+MODE_HELP = {
+    "attach": "attach: sync whatever account this terminal is logged into; no password needed.",
+    "login": "login: mt5tray logs the terminal into this account with the password below.",
+}
+PASSWORD_HINT = "kept in the OS keyring"
+PASSWORD_HINT_EDIT = "empty: keep the saved password"
 
 
 class AccountDialog(QDialog):
@@ -45,14 +60,18 @@ class AccountDialog(QDialog):
         self.mode.addItems(["attach", "login"])
         self.mode.setCurrentText(account.mode if account else "attach")
         self.password_edit = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText("kept in the OS keyring; empty: unchanged")
+        self.password_edit.setPlaceholderText(PASSWORD_HINT_EDIT if account else PASSWORD_HINT)
+        self.password_edit.setToolTip("The password is kept in the OS keyring, never in the "
+                                      "settings file.")
+        self.mode_help = QLabel(wordWrap=True, styleSheet="color: palette(mid)")
         self.enabled = QCheckBox("Sync this account", checked=account.enabled if account else True)
-        self.error = QLabel(wordWrap=True, styleSheet="color: #b00020")
+        self.error = message_label()
         form.addRow("Login", self.login)
         form.addRow("Server", self.server)
         form.addRow("Label", self.label)
         form.addRow("Terminal", path_row)
         form.addRow("Mode", self.mode)
+        form.addRow("", self.mode_help)
         form.addRow("Password", self.password_edit)
         form.addRow("", self.enabled)
         form.addRow(self.error)
@@ -64,9 +83,15 @@ class AccountDialog(QDialog):
         self.mode.currentTextChanged.connect(self._mode_changed)
         self._mode_changed(self.mode.currentText())
         self._had_account = account is not None
+        for edit in (self.login, self.server, self.label, self.path, self.password_edit):
+            edit.textChanged.connect(self._recheck)
+        self.mode.currentTextChanged.connect(self._recheck)
+        self.setMinimumWidth(420)
+        fit_to_screen(self)
 
     def _mode_changed(self, mode: str) -> None:
         self.password_edit.setEnabled(mode == "login")
+        self.mode_help.setText(MODE_HELP.get(mode, ""))
 
     def browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "MetaTrader 5 terminal", self.path.text(),
@@ -81,17 +106,29 @@ class AccountDialog(QDialog):
                 "terminal_path": self.path.text().strip() or None,
                 "mode": self.mode.currentText(), "enabled": self.enabled.isChecked()}
 
-    def accept(self) -> None:
+    def problems(self) -> tuple[AccountSettings | None, list[str]]:
+        """The account the fields describe, or the sentences that say what to fix."""
         try:
             account = AccountSettings.model_validate({**self._kept, **self.values()})
         except ValidationError as exc:
-            self.error.setText("\n".join(
-                f"{'.'.join(map(str, p['loc'])) or 'account'}: {p['msg']}" for p in exc.errors()))
-            return
-        password = self.password_edit.text()
-        if account.mode == "login" and not password and not self._had_account:
-            self.error.setText("Password: login mode needs the account's password.")
+            return None, account_problems(exc)
+        if account.mode == "login" and not self.password_edit.text() and not self._had_account:
+            return None, ["Password: login mode needs the account's password."]
+        return account, []
+
+    def _show(self, problems: list[str]) -> None:
+        self.error.setText("\n".join(problems))
+        grow_to_fit(self)  # downward, inside the screen: the fields above stay put
+
+    def _recheck(self, *_: object) -> None:
+        if self.error.text():
+            self._show(self.problems()[1])
+
+    def accept(self) -> None:
+        account, problems = self.problems()
+        if account is None:
+            self._show(problems)
             return
         self.result_account = account
-        self.password = password or None
+        self.password = self.password_edit.text() or None
         super().accept()

@@ -37,7 +37,7 @@ from mt5tray.ui.bridge import Bridge
 from mt5tray.ui.icons import app_icon
 from mt5tray.ui.log_window import LogWindow
 from mt5tray.ui.settings_dialog import SettingsDialog
-from mt5tray.ui.single_instance import SERVE_REQUESTS, SingleInstance
+from mt5tray.ui.single_instance import SERVE_REQUESTS, SingleInstance, describe_launch
 from mt5tray.ui.tray import Tray, TrayCallbacks
 
 if TYPE_CHECKING:
@@ -195,9 +195,12 @@ def run_tray(simulate: str | None, store_url: str | None, argv: list[str] | None
     qapp.setApplicationName("mt5tray")
     qapp.setQuitOnLastWindowClosed(False)
     qapp.setWindowIcon(app_icon())
-    guard = SingleInstance()
+    guard = SingleInstance(launch=describe_launch(simulate, store_url))
     if not guard.acquire():
         log.info("mt5tray is already running; asked it to show its status window")
+        if (ignored := guard.ignored_arguments()) is not None:  # C10: say so, never silently
+            log.warning("%s", ignored)
+            print(f"mt5tray: {ignored}", file=sys.stderr)
         return 0
     try:
         app = build_app(Simulation.from_arg(simulate), store_url)

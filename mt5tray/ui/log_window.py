@@ -6,18 +6,24 @@ never grows memory. A queued signal from the bridge only says "new lines":
 the window then reads what it has not seen from the ring (by its line
 count), at most every 100 ms, so a burst of logging costs one repaint and a
 filter change never shows a line twice.
+
+Lines wrap (no sideways scrolling), warnings and errors are coloured, an
+empty result says "No matching lines", and "Open log folder" says where the
+folder is when the desktop has no file manager to open it.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -32,6 +38,8 @@ from mt5tray.ui.icons import app_icon
 LEVELS = {"Debug": logging.DEBUG, "Info": logging.INFO, "Warning": logging.WARNING,
           "Error": logging.ERROR}
 MAX_LINES = 5000
+LEVEL_COLORS = {logging.WARNING: "#a15c00", logging.ERROR: "#b00020",
+                logging.CRITICAL: "#b00020", logging.DEBUG: "#6b6b6b"}
 
 
 class LogWindow(QWidget):
@@ -50,13 +58,23 @@ class LogWindow(QWidget):
         self.copy_button = QPushButton("Copy", clicked=self.copy)
         self.folder_button = QPushButton("Open log folder", clicked=self.open_folder)
         self.folder_button.setEnabled(log_dir is not None)
+        if log_dir is not None:
+            self.folder_button.setToolTip(str(log_dir))
         for widget in (self.level, self.filter, self.copy_button, self.folder_button):
             bar.addWidget(widget)
         self.view = QPlainTextEdit(readOnly=True)
         self.view.setMaximumBlockCount(MAX_LINES)
-        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.empty = QLabel("No matching lines.", styleSheet="color: palette(mid)")
+        self.note = QLabel(wordWrap=True)
+        self.note.setTextInteractionFlags(self.note.textInteractionFlags()
+                                          | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note.hide()
         layout.addLayout(bar)
+        layout.addWidget(self.note)
         layout.addWidget(self.view)
+        layout.addWidget(self.empty)
         self.level.currentTextChanged.connect(self.reload)
         self.filter.textChanged.connect(self.reload)
         self._seen = 0
@@ -78,9 +96,18 @@ class LogWindow(QWidget):
     def reload(self) -> None:
         """Re-filter the whole ring (a filter changed)."""
         self._seen, records = self._snapshot()
-        lines = [line for level, line in records if self.matches(level, line)]
-        self.view.setPlainText("\n".join(lines[-MAX_LINES:]))
+        shown = [(level, line) for level, line in records if self.matches(level, line)]
+        self.view.clear()
+        for level, line in shown[-MAX_LINES:]:
+            self._append(level, line)
         self.view.moveCursor(self.view.textCursor().MoveOperation.End)
+        self.empty.setVisible(not shown)
+
+    def _append(self, level: int, line: str) -> None:
+        color = LEVEL_COLORS.get(level)
+        text = html.escape(line).replace("\n", "<br>")
+        self.view.appendHtml(f'<span style="color:{color}">{text}</span>' if color
+                             else f"<span>{text}</span>")
 
     def _new_lines(self, level: int, line: str) -> None:
         if not self._pull_timer.isActive():
@@ -93,7 +120,8 @@ class LogWindow(QWidget):
         self._seen = total
         for level, line in new:
             if self.matches(level, line):
-                self.view.appendPlainText(line)
+                self._append(level, line)
+                self.empty.hide()
 
     def visible_lines(self) -> list[str]:
         text = self.view.toPlainText()
@@ -106,7 +134,10 @@ class LogWindow(QWidget):
     def open_folder(self) -> None:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_dir)))
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log_dir))):
+                self.note.setText(f"No file manager could open it here; the log folder is "
+                                  f"{self.log_dir}")
+                self.note.show()
 
     def present(self) -> None:
         self.show()

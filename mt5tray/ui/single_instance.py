@@ -30,6 +30,9 @@ from mt5tray.paths import app_paths
 
 SHOW_STATUS = b"show-status"
 SERVE_REQUESTS = b"serve-requests"
+# "What were you started with?": answered with the running tray's launch line,
+# so a second launch with other arguments can say they were ignored (C10).
+LAUNCH_ARGS = b"launch-args"
 ACCEPTED, DECLINED = b"accepted", b"declined"
 REPLY_TIMEOUT_MS = 2000
 CONNECT_TIMEOUT_MS = 500
@@ -57,9 +60,14 @@ class SingleInstance(QObject):
 
     activation_requested = Signal()
 
-    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, name: str | None = None, parent: QObject | None = None,
+                 launch: str = "") -> None:
         super().__init__(parent)
         self.name = name if name is not None else server_name()
+        # How this launch was started (describe_launch); a second launch asks
+        # the running one for its own and compares (running_launch).
+        self.launch = launch
+        self.running_launch: str | None = None
         self._server: QLocalServer | None = None
         # message -> handler run on the GUI thread; it must only queue work
         # and return whether it took the job (the caller is told which).
@@ -80,12 +88,14 @@ class SingleInstance(QObject):
         if self.is_primary:
             return True
         if notify_running_instance(self.name):
+            self._ask_launch()
             return False
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         if not server.listen(self.name):
             # Lost a race with another instance starting now, or a stale socket.
             if notify_running_instance(self.name):
+                self._ask_launch()
                 return False
             QLocalServer.removeServer(self.name)
             if not server.listen(self.name):
@@ -95,6 +105,20 @@ class SingleInstance(QObject):
         server.newConnection.connect(self._accept)
         self._server = server
         return True
+
+    def _ask_launch(self) -> None:
+        answer = ask_running_instance(self.name, LAUNCH_ARGS)
+        self.running_launch = answer.decode("utf-8", "replace") if answer else None
+
+    def ignored_arguments(self) -> str | None:
+        """After acquire() returned False: the sentence saying this launch's
+        arguments were ignored because the running one uses others (None when
+        they are the same, or the running one could not say)."""
+        if self.running_launch is None or self.running_launch == self.launch:
+            return None
+        return (f"mt5tray is already running ({self.running_launch}) and now shows its status "
+                f"window. This launch ({self.launch}) was ignored: quit the running mt5tray "
+                "(tray menu, Quit) to start it this way.")
 
     def release(self) -> None:
         """Stop listening (removes the socket file on Unix)."""
@@ -118,6 +142,9 @@ class SingleInstance(QObject):
         """
         if socket.canReadLine():
             message = bytes(socket.readLine(MAX_MESSAGE).data()).strip()
+            if message == LAUNCH_ARGS:
+                self._reply(socket, self.launch.encode("utf-8")[:MAX_MESSAGE - 1])
+                return
             handler = self.handlers.get(message)
             if handler is not None:
                 self._reply(socket, ACCEPTED if handler() else DECLINED)
@@ -142,6 +169,17 @@ class SingleInstance(QObject):
         socket.readyRead.disconnect()
         socket.abort()
         socket.deleteLater()
+
+
+def describe_launch(simulate: str | None, store_url: str | None) -> str:
+    """The launch in words, to compare two launches and to tell the user."""
+    if simulate is None:
+        what = "on the real terminal"
+    elif simulate == "live-demo":
+        what = "simulated: the live demo"
+    else:
+        what = f"simulated: scenario {Path(simulate).name}"
+    return what + (f", store {store_url}" if store_url else "")
 
 
 def notify_running_instance(name: str, message: bytes = SHOW_STATUS) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QInputDialog, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, AutostartStatus
 from mt5tray.core.errors import Mt5TrayError
@@ -25,6 +25,7 @@ from mt5tray.core.service import SyncEvent
 from mt5tray.core.snapshot import AppSnapshot
 from mt5tray.core.tray_text import status_line, tray_tooltip
 from mt5tray.ui.bridge import Bridge
+from mt5tray.ui.full_resync_dialog import ask_full_resync
 from mt5tray.ui.icons import state_icon
 
 log = logging.getLogger(__name__)
@@ -151,11 +152,10 @@ class Tray(QObject):
         self.poke()
 
     def full_resync(self, accounts: list[AccountRef] | None) -> None:
-        days, ok = QInputDialog.getInt(
-            None, "Full Resync", "Days of history to re-import (0 = all history):",
-            self.cb.full_resync_days(), 0, 36500)
+        names = ", ".join(self._label(a) for a in (accounts or self.runtime.accounts()))
+        ok, days = ask_full_resync(names or "the terminal's account", self.cb.full_resync_days())
         if ok:
-            self.runtime.full_resync(days or None, accounts)
+            self.runtime.full_resync(days, accounts)
             self.poke()
 
     def toggle_pause(self) -> None:

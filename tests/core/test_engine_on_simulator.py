@@ -157,7 +157,7 @@ def test_killed_mid_commit_then_rerun_equals_one_clean_run(tmp_path):
     crashed = subprocess.run([sys.executable, "-c", CRASHER, str(SCENARIO)], env=env,
                              capture_output=True, text=True, timeout=120)
     assert crashed.returncode == 9, crashed.stderr
-    journal = tmp_path / "crashy" / "data" / "simulated.sqlite3"
+    journal = tmp_path / "crashy" / "data" / f"simulated-{Path(SCENARIO).stem}.sqlite3"
     store = LocalStore(journal)
     assert count(store, "deals") == 0 and count(store, "trades") == 0
     assert store.recover_interrupted_syncs() == 1  # its log row is closed as failed

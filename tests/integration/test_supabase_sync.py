@@ -178,7 +178,7 @@ def test_switching_from_the_local_journal_uploads_the_history_synced_before(
     local_paths = write_settings(home, gateway.url, gateway.anon_key)
     local_paths.settings_file.write_text("{}", encoding="utf-8")  # local journal only
     # Simulated runs in Supabase mode keep the simulated journal: fill that one.
-    journal = f"sqlite:///{local_paths.demo_journal_file}"
+    journal = f"sqlite:///{local_paths.scenario_journal_file(SCENARIO)}"
     local = build_app(Simulation(SCENARIO), journal, paths=local_paths)
     try:
         assert local.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None).ok

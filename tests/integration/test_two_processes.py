@@ -80,7 +80,7 @@ def _finish(pairs: list[tuple[Path, subprocess.Popen[bytes]]]) -> None:
 
 
 def _journal(home: Path) -> LocalStore:
-    return LocalStore(home / "data" / "simulated.sqlite3")
+    return LocalStore(home / "data" / "simulated-history.sqlite3")  # the scenario's journal
 
 
 def _same_as_a_clean_run(store: LocalStore, clean: LocalStore) -> None:

@@ -354,7 +354,7 @@ def test_adapters_sharing_an_api_take_turns(clock: FakeClock) -> None:
 def test_load_metatrader5_off_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "MetaTrader5", None)  # import fails
     monkeypatch.setattr(sys, "platform", "linux")
-    with pytest.raises(TerminalUnavailable, match="runs only on Windows.*--simulate"):
+    with pytest.raises(TerminalUnavailable, match="runs only on Windows.*simulated demo terminal"):
         load_metatrader5()
     monkeypatch.setattr(sys, "platform", "win32")
     with pytest.raises(TerminalUnavailable, match="pip install MetaTrader5"):

@@ -94,3 +94,54 @@ def test_logging_does_not_leak_references_to_true(sim_app: Any, qtbot: Any, tmp_
     finally:
         gc.enable()
     assert after >= before - 50
+
+
+def test_the_window_shows_each_sync_in_plain_lines(sim_app: Any, qtbot: Any,
+                                                   tmp_path: Path, monkeypatch: Any) -> None:
+    """C3/P6: the tray's own logging set-up; every sync and round is a line,
+    without module names or tracebacks; an empty filter says so."""
+    import os
+
+    from mt5tray.core.models import Trigger
+    from mt5tray.logs import memory_handler, setup_logging
+    from tests.ui.conftest import REPO
+
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    setup_logging(tmp_path / "logs", logging.INFO, None)
+    for name in ("httpx", "httpcore"):  # earlier tests' clients may still talk
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with memory_handler.lock:
+        memory_handler.records.clear()  # only this test's lines
+    try:
+        window, _ = make(sim_app, qtbot, tmp_path, memory_handler)
+        window.resize(900, 300)
+        account = sim_app.service.accounts()[0]
+        sim_app.service.sync_one(account, trigger=Trigger.MANUAL)
+        sim_app.service.scheduled_tick()
+        qtbot.waitUntil(lambda: any("round:" in line for line in window.visible_lines()))
+        lines = window.visible_lines()
+        syncs = [line for line in lines if " Sync (" in line and "1001001@" in line]
+        assert len(syncs) == 2, lines
+        assert "Sync (manual): 1001001@" in syncs[0] and "Sync (schedule): " in syncs[1]
+        assert not any("mt5tray." in line.split(" Sync (")[0] for line in syncs)
+        assert all(",%03d" not in line[:23] for line in lines)
+        assert not any("Traceback" in line for line in lines)
+        assert not window.empty.isVisible() or not window.isVisible()
+        window.show()
+        qtbot.waitExposed(window)
+        artifacts = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+        artifacts.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(artifacts / "log-window-syncs.png"))
+        assert window.view.horizontalScrollBar().maximum() == 0  # lines wrap
+        window.filter.setText("no line has this")
+        assert window.visible_lines() == [] and window.empty.isVisible()
+        assert window.empty.text() == "No matching lines."
+    finally:
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])

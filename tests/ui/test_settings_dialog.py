@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mt5tray.config import AccountSettings, Settings
+from mt5tray.core.errors import StoreAuthRequired
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.settings_form import SettingsInvalid, validate_settings
 from mt5tray.ui.settings_dialog import SettingsDialog
@@ -42,13 +43,14 @@ def dialog(sim_app: Any, autostart: Any, qtbot: Any) -> SettingsDialog:
 
 def test_bad_values_are_refused_and_nothing_is_saved(dialog: SettingsDialog,
                                                      sim_app: Any) -> None:
+    dialog.interval.setMinimum(0)  # the box refuses 0 itself; the model must too
     dialog.interval.setValue(0)
     dialog.supabase_url.setText("not a url")
     dialog.dashboard.setText("ftp://x")
     dialog.save()
     text = dialog.error.text()
     assert text.startswith("Not saved:")
-    assert "Sync interval (minutes): Input should be greater than or equal to 1." in text
+    assert "Sync interval (minutes): must be 1 or more." in text
     assert "Supabase URL: 'not a url' is not a web address" in text
     assert "Dashboard URL: 'ftp://x' is not a web address" in text
     assert "Publishable key: needed with a Supabase URL" in text
@@ -103,7 +105,8 @@ def test_account_dialog_validates(qtbot: Any) -> None:
     dlg.server.setText(" ")
     dlg.accept()
     assert dlg.result_account is None
-    assert "login" in dlg.error.text() and "server" in dlg.error.text()
+    assert dlg.error.text() == ("Login: 'abc' is not a whole number; type digits only.\n"
+                                "Server: is empty; type the trade server name.")
     dlg.login.setText("42")
     dlg.server.setText("Broker")
     dlg.mode.setCurrentText("login")
@@ -114,17 +117,19 @@ def test_account_dialog_validates(qtbot: Any) -> None:
     assert dlg.result_account is not None and dlg.password == "pw"
 
 
-def test_sign_in_disabled_without_the_auth_hooks(dialog: SettingsDialog) -> None:
+def test_sign_in_disabled_until_a_url_and_key_are_typed(dialog: SettingsDialog) -> None:
     assert not dialog.auth_row.sign_in.isEnabled()
-    assert "Supabase" in dialog.auth_row.sign_in.toolTip()
+    assert dialog.auth_row.sign_in.toolTip() == (
+        "Enter the Supabase URL and publishable key above to sign in.")
+    dialog.supabase_url.setText("https://x.supabase.co")
+    dialog.supabase_key.setText("sb_publishable_x")
+    assert dialog.auth_row.sign_in.isEnabled()
 
 
 def test_sign_in_runs_off_the_gui_thread_and_reports_back(qtbot: Any, monkeypatch: Any) -> None:
     """A slow Supabase must not freeze the dialog: the sign-in runs on a worker
     thread, the row says so meanwhile, and shows the outcome when it is done."""
     import threading
-
-    from PySide6.QtWidgets import QInputDialog
 
     from mt5tray.ui.supabase_auth import SupabaseAuthRow
 
@@ -137,24 +142,24 @@ def test_sign_in_runs_off_the_gui_thread_and_reports_back(qtbot: Any, monkeypatc
         if not release.wait(10):
             raise TimeoutError("never released")
         if password != "right":
-            raise RuntimeError("Supabase refused the email or password.")
+            raise StoreAuthRequired("Supabase refused the email or password.")
         signed_in.append(email)
         return email
 
     hooks = OptionalJobs(sign_in=sign_in, sign_out=signed_in.clear,
                          signed_in_user=lambda: signed_in[0] if signed_in else None)
-    answers = iter([("trader@example.test", True), ("wrong", True),
-                    ("trader@example.test", True), ("right", True)])
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    answers = iter([("trader@example.test", "wrong"), ("trader@example.test", "right")])
     row = SupabaseAuthRow(hooks)
     qtbot.addWidget(row)
+    monkeypatch.setattr(row, "ask_credentials", lambda: next(answers))
 
     row.sign_in.click()
     assert row.user.text() == "Signing in…" and not row.sign_in.isEnabled()
     qtbot.wait(50)  # the event loop keeps running while the worker waits
     release.set()
     qtbot.waitUntil(lambda: not row.busy, timeout=5000)
-    assert row.user.text() == "Sign-in failed: Supabase refused the email or password."
+    assert row.problem.text() == "Sign-in failed: Supabase refused the email or password."
+    assert row.user.text() == "Not signed in"
     assert calls == ["supabase-auth"]
 
     row.sign_in.click()

@@ -190,3 +190,36 @@ def test_a_tray_without_the_handler_answers_nothing(qtbot, first, name) -> None:
 
 def test_no_tray_means_no_answer_at_all(name) -> None:
     assert ask_running_instance(name, SERVE_REQUESTS) is None
+
+
+SECOND_LAUNCH_WITH = """
+import sys
+from PySide6.QtCore import QCoreApplication
+from mt5tray.ui.single_instance import SingleInstance, describe_launch
+app = QCoreApplication(sys.argv)
+guard = SingleInstance(sys.argv[1], launch=describe_launch(sys.argv[2] or None, None))
+assert not guard.acquire()
+print(guard.ignored_arguments())
+"""
+
+
+def test_a_second_launch_with_other_arguments_says_they_were_ignored(qtbot, name) -> None:
+    from mt5tray.ui.single_instance import describe_launch
+
+    guard = SingleInstance(name, launch=describe_launch("live-demo", None))
+    assert guard.acquire()
+    try:
+        with qtbot.waitSignal(guard.activation_requested, timeout=10_000):
+            child = run_python(SECOND_LAUNCH_WITH, name, "tests/scenarios/hedging_basic.json")
+        qtbot.waitUntil(lambda: child.poll() is not None, timeout=10_000)
+        out = child.stdout.read().strip() if child.stdout else ""
+        assert child.returncode == 0
+        assert out == ("mt5tray is already running (simulated: the live demo) and now shows its "
+                       "status window. This launch (simulated: scenario hedging_basic.json) was "
+                       "ignored: quit the running mt5tray (tray menu, Quit) to start it this way.")
+        with qtbot.waitSignal(guard.activation_requested, timeout=10_000):
+            same = run_python(SECOND_LAUNCH_WITH, name, "live-demo")
+        qtbot.waitUntil(lambda: same.poll() is not None, timeout=10_000)
+        assert same.stdout is not None and same.stdout.read().strip() == "None"
+    finally:
+        guard.release()

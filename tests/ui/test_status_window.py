@@ -295,6 +295,9 @@ def test_without_the_metatrader5_package_the_tray_says_why(home: Any, autostart:
         qtbot.waitUntil(lambda: "MetaTrader 5 unavailable" in window.terminal.text(),
                         timeout=5000)
         assert window.error.isVisible()
+        qtbot.waitUntil(lambda: "can only run its simulated demo"  # and no CLI flag
+                        in window.error.text(), timeout=10_000)
+        assert "--simulate" not in window.error.text()
         assert "MetaTrader 5 unavailable" in shell.tray.icon.toolTip()
         window.resize(1000, 600)
         window.grab().save(str(artifacts() / "status-mt5-unavailable.png"))
@@ -342,10 +345,11 @@ def test_the_server_clock_line_shows_only_when_the_snapshot_has_one(shell: Any,
 
     window = synced_window(shell, qtbot)
     card, snap = window.cards[0], shell.publisher.latest
-    account = replace(snap.accounts[0], server_clock="Server clock GMT+3 (fixed), set in the settings")
+    line = "Server clock GMT+3 (fixed), set in the settings"
+    account = replace(snap.accounts[0], server_clock=line)
     card.paint(snap, account, datetime.now(timezone.utc))
     assert not card.server_clock.isHidden()
-    assert card.server_clock.text() == "Server clock GMT+3 (fixed), set in the settings"
+    assert card.server_clock.text() == line
     card.paint(snap, replace(account, server_clock=None), datetime.now(timezone.utc))
     assert card.server_clock.isHidden()
 

@@ -43,7 +43,7 @@ def test_second_sync_now_within_a_minute_says_how_long_to_wait(shell: Any, qtbot
 def test_full_resync_asks_for_days(shell: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from mt5tray.ui import tray as tray_module
 
-    monkeypatch.setattr(tray_module.QInputDialog, "getInt", lambda *a, **k: (0, True))
+    monkeypatch.setattr(tray_module, "ask_full_resync", lambda *a, **k: (True, None))
     shell.tray.full_action.trigger()
     qtbot.waitUntil(lambda: last(shell) is not None, timeout=10_000)
     assert last(shell).sync_type is SyncType.FULL
@@ -106,3 +106,28 @@ def test_header_names_the_account_after_a_sync(shell: Any, qtbot: Any) -> None:
     result = last(shell)
     qtbot.waitUntil(lambda: shell.tray.header.text().endswith(f"{result.login}@{result.server}")
                     or (shell.tray.about_to_show() and False), timeout=5000)
+
+
+def test_the_full_resync_dialog_offers_two_plain_choices(qtbot: Any) -> None:
+    import os
+    from pathlib import Path
+
+    from mt5tray.ui.full_resync_dialog import FullResyncDialog
+    from tests.ui.conftest import REPO
+
+    dialog = FullResyncDialog("5090001@MT5Tray-Demo", 30)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.recent.text() == "Last 30 days" and dialog.everything.text() == "All history"
+    assert dialog.days() == 30
+    dialog.everything.setChecked(True)
+    assert dialog.days() is None
+    from PySide6.QtWidgets import QLabel
+
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Read the history of 5090001@MT5Tray-Demo again" in texts
+    assert "Nothing is duplicated" in texts
+    artifacts = Path(os.environ.get("MT5TRAY_TEST_ARTIFACTS", REPO / "test-artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(artifacts / "full-resync-dialog.png"))

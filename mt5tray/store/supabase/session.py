@@ -29,7 +29,12 @@ import httpx
 from supabase import Client, ClientOptions, create_client
 from supabase_auth.types import SignInWithEmailAndPasswordCredentials
 
-from mt5tray.core.errors import SettingsError, StoreAuthRequired, StoreMisconfigured
+from mt5tray.core.errors import (
+    SettingsError,
+    StoreAuthRequired,
+    StoreMisconfigured,
+    StoreUnavailable,
+)
 from mt5tray.core.ports import SecretStore
 from mt5tray.store.supabase.errors import StatusTracker, is_service_role_key, translate
 
@@ -116,7 +121,14 @@ class SupabaseSession:
         with self.exclusive(), self._lock:
             credentials = SignInWithEmailAndPasswordCredentials(email=email, password=password,
                                                                 options={})
-            response = self.call(lambda: self.client.auth.sign_in_with_password(credentials))
+            try:
+                response = self.call(
+                    lambda: self.client.auth.sign_in_with_password(credentials))
+            except StoreUnavailable as exc:  # the upload wording ("rows wait...") fits no sign-in
+                raise StoreUnavailable(
+                    f"Cannot reach Supabase at {self.url}. "
+                    "Check the internet connection and the Supabase URL in settings, then "
+                    "sign in again.") from exc
             user = response.user
             return (user.email if user else None) or email
 

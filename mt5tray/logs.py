@@ -8,6 +8,7 @@ keyring), JWTs, Supabase secret keys and `password=`-style pairs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
@@ -75,7 +76,13 @@ class MemoryLogHandler(logging.Handler):
         self.records.append((record.levelno, line))
         self.total += 1
         for listener in list(self.listeners):
-            listener(record.levelno, line)
+            try:
+                listener(record.levelno, line)
+            except Exception:  # noqa: BLE001 - e.g. a log window already deleted by Qt
+                # Logging must never raise into the code that logged (it once failed a
+                # sign-in): a listener that cannot take a line is dropped.
+                with contextlib.suppress(ValueError):
+                    self.listeners.remove(listener)
 
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"

@@ -77,7 +77,7 @@ def sentence(label: str, message: str) -> str:
 
 ACCOUNT_LABELS = {"login": "Login", "server": "Server", "mode": "Mode",
                   "terminal_path": "Terminal", "label": "Label", "enabled": "Enabled",
-                  "owns_terminal": "Owns terminal"}
+                  "owns_terminal": "Owns terminal", "server_timezone": "Server clock"}
 
 
 def account_problems(error: ValidationError) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mt5tray.bootstrap import Simulation, build_app
 from mt5tray.commands.options import add_common_source_options
-from mt5tray.core.formatting import count, local_time, money, relative
+from mt5tray.core.formatting import count, local_time, money, relative, store_words
 from mt5tray.core.status_view import INACTIVE_TEXT
 from mt5tray.store.local_status import status_summary
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
 def render(summary: dict[str, Any]) -> str:
     """The text form: money with currency and separators, local times, no None (P1)."""
-    lines = [f"Store: {summary['store']}"]
+    lines = [f"Store: {store_words(summary['store'])}"]
     if not summary["accounts"]:
         lines.append("No account has been synced yet. Run `mt5tray sync`.")
     for account in summary["accounts"]:

@@ -11,7 +11,7 @@ from mt5tray.bootstrap import Simulation, account_refs, build_app
 from mt5tray.commands.beside_tray import command_lock
 from mt5tray.commands.options import add_common_source_options
 from mt5tray.core.errors import SettingsError
-from mt5tray.core.formatting import count
+from mt5tray.core.formatting import count, store_words
 from mt5tray.core.models import AccountRef, SyncType, Trigger
 from mt5tray.core.server_clock import ServerClockError, canonical_spec
 
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         if simulation is not None:
-            print(f"Simulated terminal -> {app.store_label}")
+            print(f"Simulated terminal -> {store_words(app.store_label)}")
             if app.ignored_accounts_note:
                 print(app.ignored_accounts_note)
         for result in results:

@@ -102,7 +102,14 @@ class SecretStoreError(ActionRequired):
 class StoreUnavailable(TransientError):
     """The store cannot be reached right now; rows wait locally."""
 
-    title = "Cannot reach the journal"
+    title = "Cannot reach Supabase"
+
+
+class JournalUnavailable(StoreUnavailable):
+    """The local journal file cannot be opened (permissions, disk, a damaged
+    file that could not be moved aside); nothing is lost, the next run retries."""
+
+    title = "Cannot open the journal"
 
 
 class JournalBusy(TransientError):

@@ -129,3 +129,9 @@ def account_name(login: int | None, server: str | None, label: str | None = None
     else:
         who = f"{login}@{server}" if server else str(login)
     return f"{label} ({who})" if label and login is not None else (label or who)
+
+
+def store_words(label: str) -> str:
+    """'sqlite:////home/x/journal.sqlite3' as people read it: 'local journal /home/x/…'
+    (the URL form stays in --json and the settings; UX review P1)."""
+    return label.replace("sqlite:///", "local journal ")

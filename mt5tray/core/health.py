@@ -16,7 +16,7 @@ from datetime import datetime
 from mt5tray.core.errors import TerminalNotRunning, TerminalTimeout, TerminalUnavailable
 from mt5tray.core.formatting import count, relative
 from mt5tray.core.models import SyncResult, SyncStatus, Trigger
-from mt5tray.core.sync_text import describe_counts
+from mt5tray.core.sync_text import describe_counts, is_first_import
 
 __all__ = ["describe_counts", "overall_health", "relative_time", "tooltip", "Notice",
            "NoticePolicy", "TrayHealth"]
@@ -119,10 +119,14 @@ class NoticePolicy:
             return None
         recovered = key in self.failing
         self.failing.discard(key)
+        first_import = is_first_import(result)
+        counts = describe_counts(result.counts, result.deals_read, first_import)
         if manual:
-            done = "fully resynced" if result.sync_type.value == "full" else "synced"
-            return Notice(f"{who} {done}", describe_counts(result.counts, result.deals_read))
+            done = ("imported" if first_import else
+                    "fully resynced" if result.sync_type.value == "full" else "synced")
+            return Notice(f"{who} {done}", counts)
         if recovered:
-            return Notice("Sync working again",
-                          f"{who}: {describe_counts(result.counts, result.deals_read)}")
+            return Notice("Sync working again", f"{who}: {counts}")
+        if first_import:  # the first import is not silent (UX review P8)
+            return Notice(f"{who}: journal ready", counts)
         return None

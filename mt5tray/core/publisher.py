@@ -50,8 +50,10 @@ class SnapshotPublisher:
     def __init__(self, runtime: Runtime, read_facts: ReadFacts,
                  urls: Callable[[], tuple[str, str]] = lambda: ("", ""),
                  labels: Callable[[], dict[tuple[int | None, str | None], str]] = dict,
+                 note: Callable[[], str | None] = lambda: None,
                  interval_s: float = REFRESH_S, read_every_s: float = READ_EVERY_S) -> None:
         self.runtime, self.read_facts, self.urls, self.labels = runtime, read_facts, urls, labels
+        self.note = note
         self.interval_s, self.read_every_s = interval_s, read_every_s
         self.listeners: list[Listener] = []
         self._facts = StoreFacts()
@@ -165,7 +167,7 @@ class SnapshotPublisher:
             paused=rt.paused, busy=rt.service.busy, next_sync_at=rt.next_sync_at(),
             accounts=accounts, facts=facts, terminal_text=terminal_text(results),
             supabase_text=_supabase_text(facts, supabase_url), supabase_url=supabase_url,
-            dashboard_url=dashboard_url)
+            dashboard_url=dashboard_url, note=self.note())
 
     def _account(self, ref: AccountRef, facts: StoreFacts,
                  labels: dict[tuple[int | None, str | None], str],

@@ -142,6 +142,7 @@ class AppSnapshot:
     supabase_text: str = ""
     supabase_url: str = ""
     dashboard_url: str = ""
+    note: str | None = None  # e.g. the configured accounts a simulated session leaves alone
 
     @property
     def last_success_at(self) -> datetime | None:

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
     from mt5tray.core.models import SyncCounts, SyncResult
 
 
-def describe_counts(counts: SyncCounts, deals_read: int | None = None) -> str:
+def describe_counts(counts: SyncCounts, deals_read: int | None = None,
+                    first_import: bool = False) -> str:
     """'2 new deals, 1 position opened, 8 open positions refreshed' (or 'nothing new')."""
     parts = []
-    if deals_read is not None:
+    if first_import:
+        parts.append(f"imported {count(counts.deals_inserted, 'deal')}")
+    elif deals_read is not None:
         parts.append(f"re-read {count(deals_read, 'deal')}")
-    if counts.deals_inserted or deals_read is not None:
+    if not first_import and (counts.deals_inserted or deals_read is not None):
         parts.append(f"{counts.deals_inserted:,} new {plural('deal', counts.deals_inserted)}")
     if counts.positions_created:
         parts.append(f"{count(counts.positions_created, 'position')} opened")
@@ -37,8 +40,16 @@ def describe_counts(counts: SyncCounts, deals_read: int | None = None) -> str:
     return ", ".join(parts) if parts else "nothing new"
 
 
+def is_first_import(result: SyncResult) -> bool:
+    """A full sync in which every deal it read was new: the journal had none."""
+    return (result.sync_type.value == "full" and bool(result.deals_read)
+            and result.counts.deals_inserted == result.deals_read)
+
+
 def sync_kind(result: SyncResult) -> str:
-    """'Full resync' or 'Sync' (an incremental one)."""
+    """'First import', 'Full resync' or 'Sync' (an incremental one)."""
+    if is_first_import(result):
+        return "First import"
     return "Full resync" if result.sync_type.value == "full" else "Sync"
 
 
@@ -50,7 +61,7 @@ def result_line(result: SyncResult) -> str:
         return f"{who}: {sync_kind(result).lower()} {status} - {result.error or 'no reason given'}"
     verb = "succeeded" if status == "success" else "partly succeeded"
     text = (f"{who}: {sync_kind(result).lower()} {verb} in {duration_ms(result.duration_ms)} - "
-            f"{describe_counts(result.counts, result.deals_read)}")
+            f"{describe_counts(result.counts, result.deals_read, is_first_import(result))}")
     if result.error:
         text += f" (warning: {result.error})"
     removed = result.cleaned.get("nul_characters_removed")

@@ -20,7 +20,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mt5tray.core.errors import StoreUnavailable
+from mt5tray.core.errors import JournalUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def set_aside_if_damaged(path: Path) -> str | None:
     try:
         moved = move_aside(path)
     except OSError as exc:  # e.g. held open by another process on Windows
-        raise StoreUnavailable(
+        raise JournalUnavailable(
             f"The journal file {path} is damaged ({problem}) and could not be moved aside "
             f"({exc.strerror or exc}). Quit every mt5tray (the tray too) and run it again; "
             "mt5tray then moves it aside and starts a fresh journal.") from None

@@ -21,7 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from mt5tray.core.errors import JournalBusy, StoreUnavailable
+from mt5tray.core.errors import JournalBusy, JournalUnavailable
 from mt5tray.core.ledger import DEAL_COLUMNS, TRADE_COLUMNS, restamp_rows
 from mt5tray.core.models import AccountState, Row, SyncBatch, SyncCounts
 from mt5tray.store import journal_integrity
@@ -96,7 +96,7 @@ class LocalStore:
             self.damage_note = journal_integrity.set_aside_if_damaged(self.path)
             self._conn = self._connect()
         except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(
+            raise JournalUnavailable(
                 f"Cannot open the local journal {self.path}: {exc}. Check that the folder "
                 "is writable and the disk is not full.",
             ) from exc

@@ -34,6 +34,10 @@ MODE_HELP = {
     "attach": "attach: sync whatever account this terminal is logged into; no password needed.",
     "login": "login: mt5tray logs the terminal into this account with the password below.",
 }
+# The common clocks first (server-time.md §2.1); the field is editable for any other spec.
+CLOCK_CHOICES = ("auto", "ny-close", "GMT+2/EU", "GMT+0", "GMT+3")
+CLOCK_HELP = ("auto: detected from the server's price history (most brokers run GMT+2/+3 on "
+              "US dates, \"ny-close\"). Set it only if your broker publishes another clock.")
 PASSWORD_HINT = "kept in the OS keyring"
 PASSWORD_HINT_EDIT = "empty: keep the saved password"
 
@@ -64,6 +68,10 @@ class AccountDialog(QDialog):
         self.password_edit.setToolTip("The password is kept in the OS keyring, never in the "
                                       "settings file.")
         self.mode_help = QLabel(wordWrap=True, styleSheet="color: palette(mid)")
+        self.clock = QComboBox(editable=True)
+        self.clock.addItems(list(CLOCK_CHOICES))
+        self.clock.setCurrentText(account.server_timezone if account else "auto")
+        self.clock.setToolTip(CLOCK_HELP)
         self.enabled = QCheckBox("Sync this account", checked=account.enabled if account else True)
         self.error = message_label()
         form.addRow("Login", self.login)
@@ -73,6 +81,7 @@ class AccountDialog(QDialog):
         form.addRow("Mode", self.mode)
         form.addRow("", self.mode_help)
         form.addRow("Password", self.password_edit)
+        form.addRow("Server clock", self.clock)
         form.addRow("", self.enabled)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -86,6 +95,7 @@ class AccountDialog(QDialog):
         for edit in (self.login, self.server, self.label, self.path, self.password_edit):
             edit.textChanged.connect(self._recheck)
         self.mode.currentTextChanged.connect(self._recheck)
+        self.clock.currentTextChanged.connect(self._recheck)
         self.setMinimumWidth(420)
         fit_to_screen(self)
 
@@ -104,7 +114,8 @@ class AccountDialog(QDialog):
         return {"login": int(login) if login.isdigit() else login,
                 "server": self.server.text(), "label": self.label.text().strip(),
                 "terminal_path": self.path.text().strip() or None,
-                "mode": self.mode.currentText(), "enabled": self.enabled.isChecked()}
+                "mode": self.mode.currentText(), "enabled": self.enabled.isChecked(),
+                "server_timezone": self.clock.currentText().strip() or "auto"}
 
     def problems(self) -> tuple[AccountSettings | None, list[str]]:
         """The account the fields describe, or the sentences that say what to fix."""

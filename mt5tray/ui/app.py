@@ -23,7 +23,14 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from mt5tray.autostart import Autostart, autostart_for_platform
-from mt5tray.bootstrap import App, Simulation, account_refs, build_app, build_watcher
+from mt5tray.bootstrap import (
+    App,
+    Simulation,
+    account_refs,
+    build_app,
+    build_watcher,
+    ignored_accounts_note,
+)
 from mt5tray.buildinfo import startup_line
 from mt5tray.config import Settings
 from mt5tray.core.errors import Mt5TrayError
@@ -66,7 +73,8 @@ class TrayShell(QObject):
         self.publisher = SnapshotPublisher(
             self.runtime, lambda cards, previous: read_store_facts(
                 app.store, self.hooks, self.upload_cause(), cards=cards, previous=previous),
-            urls=lambda: (self.app.settings.supabase.url, self.app.settings.dashboard_url))
+            urls=lambda: (self.app.settings.supabase.url, self.app.settings.dashboard_url),
+            note=lambda: ignored_accounts_note(self.app.settings, self.app.simulation))
         self.bridge.attach(self.publisher)
         callbacks = TrayCallbacks(
             self.show_status, self.show_logs, self.show_settings, QApplication.quit,

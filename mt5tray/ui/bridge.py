@@ -50,7 +50,10 @@ class Bridge(QObject):
 
     def _on_log_line(self, level: int, line: str) -> None:
         if not self._closed:
-            emit(self.log_line, level, line)
+            try:
+                emit(self.log_line, level, line)
+            except RuntimeError:  # Qt deleted this bridge without close(): stop forwarding
+                self._closed = True
 
     def connect_queued(self, signal_name: str, slot: object) -> None:
         """Connect a slot so it always runs on the GUI thread."""

@@ -71,6 +71,7 @@ def message_label(color: str = "#b00020") -> QLabel:
     """A word-wrapped message label that takes the dialog's width and never
     widens it: long text wraps onto more lines instead."""
     label = QLabel(wordWrap=True)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # "GMT+<b>/EU" is text, not bold markup
     label.setStyleSheet(f"color: {color}")
     policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     policy.setHeightForWidth(True)

@@ -81,3 +81,29 @@ def test_relative_time() -> None:
     assert relative_time(NOW - timedelta(minutes=3), NOW) == "3 min ago"
     assert relative_time(NOW + timedelta(minutes=4), NOW) == "in 4 min"
     assert relative_time(NOW - timedelta(hours=5), NOW) == "5 h ago"
+
+
+def test_the_first_import_is_announced_once_and_later_syncs_stay_quiet() -> None:
+    """UX review P8: a first import is not silent; scheduled syncs after it are."""
+    from datetime import datetime, timezone
+
+    from mt5tray.core.health import NoticePolicy
+    from mt5tray.core.models import SyncCounts, SyncResult, SyncStatus, SyncType, Trigger
+
+    def result(kind: SyncType, read: int | None, new: int) -> SyncResult:
+        done = SyncResult(sync_id="s", login=1001, server="Broker-Live", sync_type=kind,
+                          trigger=Trigger.SCHEDULE, status=SyncStatus.SUCCESS,
+                          started_at=datetime.now(timezone.utc))
+        done.counts = SyncCounts(deals_inserted=new)
+        done.deals_read = read
+        return done
+
+    notifier = NoticePolicy()
+    first = notifier.on_result((1001, "Broker-Live"), result(SyncType.FULL, 4630, 4630))
+    assert first is not None
+    assert first.title == "1001@Broker-Live: journal ready"
+    assert first.message == "imported 4,630 deals"
+    later = notifier.on_result((1001, "Broker-Live"), result(SyncType.INCREMENTAL, None, 1))
+    assert later is None
+    resync = notifier.on_result((1001, "Broker-Live"), result(SyncType.FULL, 4630, 0))
+    assert resync is None  # a scheduled full resync that found nothing new stays quiet

@@ -94,7 +94,7 @@ def test_a_revoked_session_asks_to_sign_in_again(tmp_path, gateway, make_user,
         app.service.sync_one(AccountRef(None), SyncType.FULL, Trigger.CLI, None)
         error = agent(app).last_error
         assert isinstance(error, StoreAuthRequired)
-        assert "sign in again with `mt5tray login`" in error.message
+        assert "sign in again (Settings… > Sign in… in the tray" in error.message
         assert agent(app).pending_uploads() > 0  # the rows wait
     finally:
         app.close()

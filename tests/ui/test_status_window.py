@@ -170,8 +170,8 @@ def test_full_import_shows_progress_and_busy_button(shell: Any, qtbot: Any) -> N
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=10_000)
     last = shell.runtime.service.last_result(shell.runtime.accounts()[0])
     assert last.sync_type is SyncType.FULL
-    assert "full resync succeeded" in window.message.text()
-    assert "re-read" in window.message.text()
+    assert "first import succeeded" in window.message.text()  # the journal was empty
+    assert "imported 14 deals" in window.message.text()
 
 
 def test_failure_shows_the_error_in_full(shell: Any, qtbot: Any) -> None:
@@ -362,3 +362,32 @@ def test_the_menu_starts_with_a_status_line(shell: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: action.text() == "Up to date · synced just now", timeout=10_000)
     tip = shell.tray.icon.toolTip()
     assert tip.startswith("mt5tray: Journal up to date\nLast sync just now\nNext sync in ")
+
+
+def test_a_simulated_session_names_the_configured_accounts_it_leaves_alone(
+        home: Any, autostart: Any, qtbot: Any) -> None:
+    """Issue 11 C9: accounts added in Settings are not synced by a simulated
+    session; the status window says so instead of dropping them silently."""
+    from mt5tray.bootstrap import Simulation, build_app
+    from mt5tray.config import AccountSettings, SettingsFile
+    from mt5tray.paths import app_paths
+    from mt5tray.ui.app import TrayShell
+    from tests.ui.conftest import SCENARIO
+
+    settings_file = SettingsFile(app_paths().settings_file)
+    settings = settings_file.load()
+    settings.accounts.append(AccountSettings(login=12345678, server="Broker-Live"))
+    settings_file.save(settings)
+    app = build_app(Simulation(SCENARIO))
+    shell = TrayShell(app, autostart=autostart, startup_delay_s=3600)
+    shell.start()
+    try:
+        shell.show_status()
+        window = shell._status
+        qtbot.waitUntil(lambda: window.note.isVisible(), timeout=5000)
+        assert "not the account in settings (12345678@Broker-Live)" in window.note.text()
+        assert len(window.cards) == 1  # only the scenario's account has a card
+    finally:
+        shell.stop()
+        shell._status.close()
+        app.close()

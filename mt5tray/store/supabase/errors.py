@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 
 import httpx
@@ -29,7 +30,9 @@ from mt5tray.core.errors import (
     StoreUnavailable,
 )
 
-LOGIN_HINT = "sign in again with `mt5tray login`"
+log = logging.getLogger(__name__)
+LOGIN_HINT = ("sign in again (Settings… > Sign in… in the tray, or `mt5tray login` on the "
+              "command line)")
 MIGRATIONS_HINT = "apply the migrations in supabase/migrations to the Supabase project"
 
 
@@ -117,7 +120,11 @@ def translate(exc: BaseException, url: str, status: int | None = None) -> Mt5Tra
         return _from_api_error(exc, url, status)
     if isinstance(exc, AuthError):
         return _from_auth_error(exc, url)
-    return StoreUnavailable(f"Unexpected Supabase error ({exc!r}); see the log file.")
+    log.warning("Unexpected Supabase error", exc_info=exc)
+    return StoreUnavailable(
+        f"Supabase at {url} answered in a way mt5tray does not understand "
+        f"({type(exc).__name__}). Rows wait locally and are sent at a later sync; the details "
+        "are in the log file (mt5tray.log).")
 
 
 def _invalid_key(message: str) -> bool:
@@ -130,7 +137,7 @@ def _from_api_error(exc: APIError, url: str, status: int | None) -> Mt5TrayError
     if _invalid_key(message):
         return StoreMisconfigured(
             "Supabase refused the API key (Invalid API key): put the project's publishable "
-            "key in settings (`mt5tray login --key ...`)."
+            "key in the Supabase settings (the project's API settings show it)."
         )
     if code in ("PGRST301", "PGRST302", "PGRST303"):
         return TokenRejected(f"Supabase refused the access token: {detail}; {LOGIN_HINT}.")
@@ -143,7 +150,8 @@ def _from_api_error(exc: APIError, url: str, status: int | None) -> Mt5TrayError
     if code == "42501":
         return StoreRejected(
             f"Supabase refused a row under row level security ({message}): the signed-in "
-            "user may not write it. Sign in as the account's owner with `mt5tray login`."
+            "user may not write it. Sign in as the account's owner (Settings… > Sign in…, "
+            "or `mt5tray login`)."
         )
     if code == "23503":
         return StoreRejected(f"Supabase refused a row that points at an account it does not "
@@ -176,7 +184,7 @@ def _from_auth_error(exc: AuthError, url: str) -> Mt5TrayError:
     if _invalid_key(message):
         return StoreMisconfigured(
             "Supabase refused the API key (Invalid API key): put the project's publishable "
-            "key in settings (`mt5tray login --key ...`)."
+            "key in the Supabase settings (the project's API settings show it)."
         )
     if code == "invalid_credentials":
         return StoreAuthRequired("Supabase refused the email or password.")

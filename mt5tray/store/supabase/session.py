@@ -48,8 +48,8 @@ def check_connection_settings(url: str, key: str, allow_service_role_key: bool) 
     """Refuse settings that cannot work, or that would bypass RLS unasked."""
     if not url or not key:
         raise SettingsError(
-            "Supabase is not configured: run `mt5tray login --url https://<project>.supabase.co "
-            "--key <publishable key>`."
+            "Supabase is not configured: enter the project URL (https://<project>.supabase.co) "
+            "and its publishable key in Settings…, or run `mt5tray login --url ... --key ...`."
         )
     if not url.startswith(("https://", "http://")):
         raise SettingsError(f"The Supabase URL {url!r} must start with https://.")
@@ -161,7 +161,8 @@ class SupabaseSession:
             auth = self.client.auth
             token = self.secrets.get(REFRESH_TOKEN_KEY)
             if not token:
-                raise StoreAuthRequired("Not signed in to Supabase: run `mt5tray login`.")
+                raise StoreAuthRequired("Not signed in to Supabase: sign in from Settings… > Sign "
+                                        "in…, or run `mt5tray login`.")
             if token == self._saved_token:  # ours is current: refresh it when due
                 session = self.call(auth.get_session)  # refreshes (and rotates) near expiry
                 if session is not None:

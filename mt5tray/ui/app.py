@@ -55,6 +55,13 @@ READY_FILE_ENV = "MT5TRAY_READY_FILE"  # tests and the idle benchmark wait on it
 STARTUP_DELAY_ENV = "MT5TRAY_STARTUP_DELAY_S"
 
 
+def has_console() -> bool:
+    """False in PyInstaller's windowed build: since PyInstaller 5.7 its
+    noconsole bootloader leaves sys.stdout and sys.stderr at None, as pythonw
+    does (PyInstaller changelog 5.7.0; pyinstaller/pyinstaller#7325)."""
+    return sys.stderr is not None
+
+
 class TrayShell(QObject):
     """Owns the running tray app's parts; one per process."""
 
@@ -208,7 +215,10 @@ def run_tray(simulate: str | None, store_url: str | None, argv: list[str] | None
         log.info("mt5tray is already running; asked it to show its status window")
         if (ignored := guard.ignored_arguments()) is not None:  # C10: say so, never silently
             log.warning("%s", ignored)
-            print(f"mt5tray: {ignored}", file=sys.stderr)
+            if has_console():
+                print(f"mt5tray: {ignored}", file=sys.stderr)
+            else:  # the windowed exe has no console: a window is the only way to say it
+                QMessageBox.information(None, "mt5tray is already running", ignored)
         return 0
     try:
         app = build_app(Simulation.from_arg(simulate), store_url)

@@ -15,6 +15,7 @@ import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -223,3 +224,13 @@ def test_a_second_launch_with_other_arguments_says_they_were_ignored(qtbot, name
         assert same.stdout is not None and same.stdout.read().strip() == "None"
     finally:
         guard.release()
+
+
+def test_the_windowed_build_says_ignored_arguments_in_a_window(monkeypatch: Any) -> None:
+    """C10 in the windowed exe: PyInstaller leaves sys.stderr at None there, so
+    the second launch shows its sentence in a message box instead of printing."""
+    from mt5tray.ui import app as tray_app
+
+    assert tray_app.has_console()  # pytest has a stderr
+    monkeypatch.setattr(sys, "stderr", None)
+    assert not tray_app.has_console()

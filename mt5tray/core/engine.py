@@ -152,8 +152,14 @@ class SyncEngine:
         account_row = account_snapshot_row(again, reading.offset_minutes)
         account_row.update(choice.account_columns())
         if choice.clock.spec != state.server_timezone:  # every stored time, once (issue 10)
-            log.info("Server clock of %s is now %s (%s); recomputing its stored times",
-                     account.login, choice.clock.describe(), choice.source)
+            who = f"{account.login}@{account.server}"
+            if state.server_timezone is None:  # first sync (or a journal from before issue 10)
+                log.info("Server clock of %s: %s (%s)", who, choice.clock.describe(),
+                         choice.source)
+            else:
+                log.info("Server clock of %s changed from %s to %s (%s); recomputing its "
+                         "stored times", who, state.server_timezone, choice.clock.describe(),
+                         choice.source)
             reading.batch.restamp_clock = choice.clock
         account_row.update(self._health(finished, error=None, failures=0))
         account_row["last_successful_sync_at"] = finished

@@ -121,12 +121,18 @@ def test_a_tick_an_hour_ahead_warns_and_rewrites_nothing(store) -> None:
     assert deal_times(store)[server_ms("2026-03-11 12:00")][1] == 120  # the user's clock
 
 
-def test_a_clock_change_restamps_every_stored_time_once(store) -> None:
+def test_a_clock_change_restamps_every_stored_time_once(store, caplog) -> None:
     """§6.3 case 8: GMT+2/EU -> GMT+2/US moves the 2025-03-12 deal 10:00Z -> 09:00Z
     and 120 -> 180; the row count stays; the trade moves with its deals."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="mt5tray.core.engine")
     clock = Clock(ts("2026-11-20 12:00"))
     sim = ny_close_trader(clock)
     assert sync(store, sim, clock, spec="GMT+2/EU").ok
+    said = [r.getMessage() for r in caplog.records if "Server clock of" in r.getMessage()]
+    assert len(said) == 1 and "recomputing" not in said[0]  # the first sync: nothing to redo
+    caplog.clear()
     count = len(deal_times(store))
     at = server_ms("2025-03-12 12:00")
     assert deal_times(store)[at] == ("2025-03-12T10:00:00.000+00:00", 120)
@@ -136,6 +142,9 @@ def test_a_clock_change_restamps_every_stored_time_once(store) -> None:
     clock.now += 3600
     result = sync(store, sim, clock, kind=SyncType.INCREMENTAL)  # back to auto: detected US
     assert result.ok, result.error
+    said = [r.getMessage() for r in caplog.records if "Server clock of" in r.getMessage()]
+    assert len(said) == 1 and "changed from GMT+2/EU to GMT+2/+3 (US dates)" in said[0], said
+    assert "recomputing its stored times" in said[0]
     assert deal_times(store)[at] == ("2025-03-12T09:00:00.000+00:00", 180)
     assert len(deal_times(store)) == count
     (moved,) = store.query("SELECT * FROM trades WHERE ticket = ?", (trade["ticket"],))

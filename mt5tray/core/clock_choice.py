@@ -41,7 +41,8 @@ RECHECK_S = {"auto": 30 * 86_400, "provisional": 86_400, "fallback": 3_600}
 MISMATCH_WARNING = (
     "The trade server's clock disagrees with a fresh price tick (the broker changed its server "
     "clock, or this PC's clock is wrong). Times stay as they were; the clock is being detected "
-    "again. Check the PC's clock, or set server_timezone for the account.")
+    "again. Check the PC's clock, or set the account's server clock (Settings… > Edit "
+    "account > Server clock; server_timezone in settings.json).")
 _YEAR_S = 366 * 86_400
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from mt5tray import __version__
@@ -64,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mt5tray: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`mt5tray sync --json | head`): stop quietly. Python's
+        # documented recipe (signal module, "Note on SIGPIPE"): point stdout at devnull so
+        # the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 _VERBOSE = {"-v": 1, "-vv": 2, "-vvv": 3, "--verbose": 1}

@@ -54,7 +54,9 @@ def usable_backend_problem() -> str | None:
     name = describe_backend(backend)
     if name.startswith(_REFUSED_MODULES) or "Plaintext" in name:
         return (
-            f"No secure OS keyring is available (found: {friendly_backend_name(backend)}). "
+            "No secure OS keyring is available"
+            + ("" if name.startswith("keyring.backends.fail")
+               else f" (found: {friendly_backend_name(backend)})") + ". "
             "On Windows and macOS the "
             "system keyring is built in; on Linux install and unlock a Secret Service "
             "provider such as gnome-keyring or KeePassXC."

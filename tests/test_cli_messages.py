@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.test_cli import REPO, SCENARIO
 
@@ -140,3 +141,23 @@ def test_doctor_keyring_line_uses_a_friendly_name(tmp_path: Path) -> None:
     line = next(line for line in done.stdout.splitlines() if "keyring:" in line)
     assert "keyring.backends." not in line and "Keyring" not in line.split(":", 1)[1][:12]
 
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path, monkeypatch: Any,
+                                                 capsys: Any) -> None:
+    """`mt5tray status --json | head -c 100`: the pipe closes early; the CLI
+    stops quietly instead of printing a BrokenPipeError traceback."""
+    import sys
+
+    from mt5tray import cli
+    from mt5tray.commands import status
+
+    def closed_pipe(_args: Any) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(status, "run", closed_pipe)
+    with open(tmp_path / "stdout", "w") as out:
+        monkeypatch.setattr(sys, "stdout", out)
+        assert cli.main(["status", "--simulate", "--json"]) == 1
+    assert "Traceback" not in capsys.readouterr().err

@@ -144,7 +144,8 @@ def _clock_check(report: Report, app: App, terminal: object, ref: AccountRef, lo
     live = {"confirmed": "a fresh tick agrees",
             "stale": "no fresh tick to confirm it now (markets closed?)",
             "mismatch": choice.warning or ""}[choice.live]
-    report.line(level, "server clock", f"{server_clock_line(row)}; {live}")
+    line = server_clock_line(row).removeprefix("Server clock ")  # the label says it
+    report.line(level, "server clock", f"{line}; {live}")
 
 
 def _supabase_checks(report: Report, app: App) -> None:

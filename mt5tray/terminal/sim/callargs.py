@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 Error = tuple[int, str]
 
@@ -38,6 +39,12 @@ class BadArgument(Exception):
     def __init__(self, error: Error) -> None:
         super().__init__(error[1])
         self.error = error
+
+
+def no_keywords(name: str, kwargs: dict[str, Any]) -> None:
+    """The wheel's positional-only calls refuse keywords with a TypeError (mt5-api.md 1.1)."""
+    if kwargs:  # METH_VARARGS: Python refuses before the module runs
+        raise TypeError(f"{name}() takes no keyword arguments")
 
 
 def to_epoch(value: object) -> int:

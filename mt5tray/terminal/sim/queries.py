@@ -8,50 +8,28 @@ inclusive date ranges read the way the wheel reads them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal.sim import bars
 from mt5tray.terminal.sim.book import Timeline
-from mt5tray.terminal.sim.broker import Broker
 from mt5tray.terminal.sim.callargs import (
     INVALID_ARGS,
     NOT_FOUND,
     UNNAMED_ARGS,
     BadArgument,
-    Error,
     check_symbol,
     check_ticket,
     group_matcher,
+    no_keywords,
     to_epoch,
 )
+from mt5tray.terminal.sim.plumbing import SimulatorPlumbing
 
 
-def _no_keywords(name: str, kwargs: dict[str, Any]) -> None:
-    if kwargs:  # METH_VARARGS: Python refuses before the module runs
-        raise TypeError(f"{name}() takes no keyword arguments")
-
-
-class QueryCalls:
+class QueryCalls(SimulatorPlumbing):
     """Data calls of the MetaTrader5 API; needs the SimulatedMT5 plumbing."""
-
-    _lock: threading.RLock
-    _error: Error
-
-    @property
-    def broker(self) -> Broker:  # provided by SimulatedMT5
-        raise NotImplementedError
-
-    def _enter(self) -> bool:  # provided by SimulatedMT5
-        raise NotImplementedError
-
-    def _server_now(self) -> float:  # provided by SimulatedMT5
-        raise NotImplementedError
-
-    def _fail(self, error: Error) -> None:
-        self._error = error
 
     # --- positions and active orders --------------------------------------------
 
@@ -100,11 +78,11 @@ class QueryCalls:
     # --- history ----------------------------------------------------------------
 
     def history_deals_total(self, *args: Any, **kwargs: Any) -> int | None:
-        _no_keywords("history_deals_total", kwargs)
+        no_keywords("history_deals_total", kwargs)
         return self._history_total(args, "deals")
 
     def history_orders_total(self, *args: Any, **kwargs: Any) -> int | None:
-        _no_keywords("history_orders_total", kwargs)
+        no_keywords("history_orders_total", kwargs)
         return self._history_total(args, "history_orders")
 
     def history_deals_get(self, *args: Any, group: Any = None, ticket: Any = None,
@@ -160,7 +138,7 @@ class QueryCalls:
     # --- symbols and ticks ---------------------------------------------------------
 
     def symbol_select(self, *args: Any, **kwargs: Any) -> bool:
-        _no_keywords("symbol_select", kwargs)
+        no_keywords("symbol_select", kwargs)
         with self._lock:
             if not self._enter():
                 return False
@@ -175,7 +153,7 @@ class QueryCalls:
             return True
 
     def symbol_info_tick(self, *args: Any, **kwargs: Any) -> Any:
-        _no_keywords("symbol_info_tick", kwargs)
+        no_keywords("symbol_info_tick", kwargs)
         with self._lock:
             if not self._enter():
                 return None
@@ -200,7 +178,7 @@ class QueryCalls:
 
     def symbol_info(self, *args: Any, **kwargs: Any) -> Any:
         """A SymbolInfo with the fields a journal might read; the rest are zero."""
-        _no_keywords("symbol_info", kwargs)
+        no_keywords("symbol_info", kwargs)
         with self._lock:
             tick = self.symbol_info_tick(*args)
             return None if tick is None else self._symbol_info(args[0], tick)

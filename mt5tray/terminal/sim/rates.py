@@ -13,13 +13,11 @@ symbol table (suffixed names such as EURUSD.r included).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from mt5tray.terminal import mt5_types as t
 from mt5tray.terminal.sim import bars
 from mt5tray.terminal.sim.book import ServerClock
-from mt5tray.terminal.sim.broker import Broker
 from mt5tray.terminal.sim.callargs import (
     INVALID_ARGS,
     NOT_FOUND,
@@ -27,39 +25,24 @@ from mt5tray.terminal.sim.callargs import (
     Error,
     check_symbol,
     group_matcher,
+    no_keywords,
     to_epoch,
 )
+from mt5tray.terminal.sim.plumbing import SimulatorPlumbing
 
 UNSUPPORTED: Error = (t.RES_E_UNSUPPORTED, "Terminal: Unsupported function")
 _MAX_COUNT = 100_000  # TerminalInfo.maxbars of the simulated terminal
 
 
-def _no_keywords(name: str, kwargs: dict[str, Any]) -> None:
-    if kwargs:
-        raise TypeError(f"{name}() takes no keyword arguments")
-
-
-class RateCalls:
+class RateCalls(SimulatorPlumbing):
     """copy_rates_* and symbols_get/symbols_total; needs the SimulatedMT5 plumbing."""
 
-    _lock: threading.RLock
-    _error: Error
     clock: ServerClock
-
-    @property
-    def broker(self) -> Broker:  # provided by SimulatedMT5
-        raise NotImplementedError
-
-    def _enter(self) -> bool:  # provided by SimulatedMT5
-        raise NotImplementedError
-
-    def _server_now(self) -> float:  # provided by SimulatedMT5
-        raise NotImplementedError
 
     # --- symbols --------------------------------------------------------------------
 
     def symbols_total(self, *args: Any, **kwargs: Any) -> int | None:
-        _no_keywords("symbols_total", kwargs)
+        no_keywords("symbols_total", kwargs)
         with self._lock:
             return len(self.broker.symbols) if self._enter() else None
 
@@ -72,7 +55,7 @@ class RateCalls:
                     raise BadArgument(INVALID_ARGS)
                 matches = group_matcher(group) if group is not None else (lambda _s: True)
             except BadArgument as e:
-                self._error = e.error
+                self._fail(e.error)
                 return None
             return tuple(self._symbol_record(name) for name in self.broker.symbols
                          if matches(name))
@@ -88,17 +71,17 @@ class RateCalls:
     # --- bars -----------------------------------------------------------------------
 
     def copy_rates_range(self, *args: Any, **kwargs: Any) -> Any:
-        _no_keywords("copy_rates_range", kwargs)
+        no_keywords("copy_rates_range", kwargs)
         with self._lock:
             return self._rates(args, "range")
 
     def copy_rates_from(self, *args: Any, **kwargs: Any) -> Any:
-        _no_keywords("copy_rates_from", kwargs)
+        no_keywords("copy_rates_from", kwargs)
         with self._lock:
             return self._rates(args, "from")
 
     def copy_rates_from_pos(self, *args: Any, **kwargs: Any) -> Any:
-        _no_keywords("copy_rates_from_pos", kwargs)
+        no_keywords("copy_rates_from_pos", kwargs)
         with self._lock:
             return self._rates(args, "pos")
 
@@ -119,7 +102,7 @@ class RateCalls:
                 raise BadArgument(NOT_FOUND)
             times = self._bar_times(symbol, period, form, args[2], args[3])
         except BadArgument as e:
-            self._error = e.error
+            self._fail(e.error)
             return None
         return bars.rates(symbol, self.clock.rule, times)
 

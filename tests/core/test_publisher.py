@@ -7,12 +7,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from mt5tray.bootstrap import App, Simulation, build_app
+from mt5tray.bootstrap import App
 from mt5tray.core.models import Trigger
 from mt5tray.core.publisher import SnapshotPublisher
 from mt5tray.core.runtime import Runtime
@@ -20,16 +16,6 @@ from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.core.snapshot import AppSnapshot, next_sync_text
 from mt5tray.core.tray_text import status_line, tray_tooltip
 from mt5tray.store.local_cards import read_store_facts
-
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hedging_basic.json"
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path))
-    app = build_app(Simulation(SCENARIO))
-    yield app
-    app.close()
 
 
 class Seen:

@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from mt5tray.bootstrap import App, Simulation, build_app
+from mt5tray.bootstrap import App
 from mt5tray.core.hooks import OptionalJobs
 from mt5tray.core.models import Trigger
 from mt5tray.core.runtime import Runtime
 from mt5tray.core.scheduler import SyncScheduler
 from mt5tray.core.service import SyncEvent
 from tests.support.slow import slow_down
-
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hedging_basic.json"
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    monkeypatch.setenv("MT5TRAY_HOME", str(tmp_path))
-    app = build_app(Simulation(SCENARIO))
-    yield app
-    app.close()
 
 
 class Recorder:

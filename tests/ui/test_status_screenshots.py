@@ -23,31 +23,27 @@ def artifacts() -> Path:
     return path
 
 
-def started(scenario: Path | None, autostart: Any) -> Any:
+def running(scenario: Path | None, autostart: Any) -> Any:
+    """A started TrayShell on `scenario` (None: the live demo), stopped afterwards."""
     from mt5tray.ui.app import TrayShell
 
     app = build_app(Simulation(scenario))
     shell = TrayShell(app, autostart=autostart, startup_delay_s=3600)
     shell.start()
-    return shell
+    yield shell
+    shell.stop()
+    shell._status and shell._status.close()
+    shell.app.close()
 
 
 @pytest.fixture
 def demo(home: Path, autostart: Any, qtbot: Any) -> Any:
-    shell = started(None, autostart)
-    yield shell
-    shell.stop()
-    shell._status and shell._status.close()
-    shell.app.close()
+    yield from running(None, autostart)
 
 
 @pytest.fixture
 def three(home: Path, autostart: Any, qtbot: Any) -> Any:
-    shell = started(THREE, autostart)
-    yield shell
-    shell.stop()
-    shell._status and shell._status.close()
-    shell.app.close()
+    yield from running(THREE, autostart)
 
 
 def sync_and_show(shell: Any, qtbot: Any, accounts: int) -> Any:

@@ -122,15 +122,6 @@ def duration_ms(ms: int | None) -> str:
     return countdown(ms / 1000)
 
 
-def account_name(login: int | None, server: str | None, label: str | None = None) -> str:
-    """'Main (5090001@MT5Tray-Demo)', '5090001@MT5Tray-Demo', or the terminal's account."""
-    if login is None:
-        who = "the terminal's account" if not server else f"account on {server}"
-    else:
-        who = f"{login}@{server}" if server else str(login)
-    return f"{label} ({who})" if label and login is not None else (label or who)
-
-
 def store_words(label: str) -> str:
     """'sqlite:////home/x/journal.sqlite3' as people read it: 'local journal /home/x/…'
     (the URL form stays in --json and the settings; UX review P1)."""
